@@ -1,0 +1,59 @@
+# Pregonero — the two commands: `make run` and `make test`.
+SHELL := /bin/sh
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Test workers for pytest-xdist ("auto" = one per CPU).
+TEST_WORKERS ?= auto
+
+.PHONY: run test lint typecheck test-sqlite test-postgres bench install clean messages
+
+$(VENV)/.installed: pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+		python=$$(bin/find-python) || exit 1; \
+		echo "Creando $(VENV) con $$python"; \
+		"$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## make run: set everything up and start web + worker + scheduler on SQLite with the CVP demo.
+run: install
+	$(VENV)/bin/pregonero serve --port $(PORT)
+
+## make test: lint, type check, and the suite on SQLite (and PostgreSQL when PREGONERO_TEST_POSTGRES is set).
+test: install lint typecheck test-sqlite test-postgres
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null || \
+		{ echo "Faltan migraciones: ejecute manage.py makemigrations"; exit 1; }
+
+typecheck: install
+	$(VENV)/bin/mypy pregonero
+
+test-sqlite: install
+	PREGONERO_TESTING=1 DATABASE_URL= $(VENV)/bin/pytest -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
+
+test-postgres: install
+	@if [ -n "$$PREGONERO_TEST_POSTGRES" ]; then \
+		echo "== PostgreSQL: $$PREGONERO_TEST_POSTGRES"; \
+		PREGONERO_TESTING=1 DATABASE_URL="$$PREGONERO_TEST_POSTGRES" \
+			$(VENV)/bin/pytest -n $(TEST_WORKERS) -q $(PYTEST_ARGS) || exit 1; \
+	else \
+		echo "== PostgreSQL: omitido (defina PREGONERO_TEST_POSTGRES=postgres://usuario@host:5432/base)"; \
+	fi
+
+## make bench: the benchmarks in benchmarks/ (medians and ratios).
+bench: install
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+messages: install
+	cd pregonero && ../$(PY) ../manage.py makemessages -l es --no-obsolete && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,78 @@
+"""Spanish labels for every audit action id, as shown on timelines and exports."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    # accounts
+    "accounts.user.created": _("Usuario creado"),
+    "accounts.user.updated": _("Usuario modificado"),
+    "accounts.user.roles_changed": _("Roles del usuario cambiados"),
+    "accounts.delegation.created": _("Encargo registrado"),
+    "accounts.delegation.revoked": _("Encargo revocado"),
+    "accounts.token.created": _("Token de API creado"),
+    "accounts.token.revoked": _("Token de API revocado"),
+    "accounts.ical.rotated": _("Enlace del calendario renovado"),
+    # core
+    "core.channel.created": _("Canal creado"),
+    "core.channel.updated": _("Canal modificado"),
+    "core.organization.updated": _("Datos de la entidad modificados"),
+    # intake
+    "intake.need.registered": _("Necesidad registrada"),
+    "intake.need.imported_email": _("Necesidad registrada desde un correo"),
+    "intake.need.updated": _("Necesidad modificada"),
+    "intake.need.attachment_added": _("Adjunto agregado a la necesidad"),
+    "intake.need.triaged_punctual": _("Clasificada como acción puntual"),
+    "intake.need.triaged_planning": _("Clasificada para la reunión de planeación"),
+    "intake.need.planned": _("Incluida en el plan de contenidos"),
+    "intake.need.attended": _("Necesidad atendida"),
+    "intake.need.discarded": _("Necesidad descartada"),
+    # planning
+    "planning.meeting.created": _("Reunión de planeación creada"),
+    "planning.meeting.updated": _("Reunión de planeación modificada"),
+    "planning.meeting.issued": _("Acta de reunión expedida"),
+    "planning.meeting.reopened": _("Acta reabierta para una nueva versión"),
+    "planning.plan_item.created": _("Ítem del plan de contenidos creado"),
+    "planning.plan_item.updated": _("Ítem del plan de contenidos modificado"),
+    "planning.plan_item.commented": _("Comentario del enlace en el plan"),
+    "planning.joint_action.created": _("Acción conjunta con la Red Distrital registrada"),
+    "planning.joint_action.updated": _("Acción conjunta modificada"),
+    "planning.joint_action.evidence_added": _("Evidencia de acción conjunta agregada"),
+    # content
+    "content.piece.created": _("Pieza creada"),
+    "content.piece.updated": _("Datos de la pieza modificados"),
+    "content.piece.assigned": _("Responsables de la pieza asignados"),
+    "content.version.created": _("Nueva versión del texto"),
+    "content.version.conflict_saved": _("Texto guardado como borrador por conflicto"),
+    "content.text.submitted": _("Texto enviado a revisión (punto de control 1)"),
+    "content.text.approved": _("Texto aprobado; pasa a diseño"),
+    "content.text.approved_final": _("Texto aprobado sin diseño: visto bueno"),
+    "content.text.returned": _("Texto devuelto para ajustes"),
+    "content.asset.added": _("Archivo de diseño agregado"),
+    "content.asset.removed": _("Archivo de diseño retirado del borrador"),
+    "content.asset.updated": _("Texto alternativo o subtítulos actualizados"),
+    "content.design.submitted": _("Diseño enviado a revisión (punto de control 2)"),
+    "content.design.approved": _("Diseño aprobado: visto bueno"),
+    "content.design.returned": _("Diseño devuelto para ajustes"),
+    "content.piece.sealed": _("Versión final sellada (visto bueno)"),
+    "content.piece.seal_voided": _("Visto bueno anulado por un cambio"),
+    "content.piece.reopened": _("Pieza reabierta para cambios"),
+    "content.piece.cancelled": _("Pieza cancelada"),
+    "content.piece.escalated": _("Aviso al encargado: pieza urgente sin revisar"),
+    # publishing
+    "publishing.publication.scheduled": _("Publicación programada"),
+    "publishing.publication.rescheduled": _("Publicación reprogramada"),
+    "publishing.publication.cancelled": _("Publicación cancelada"),
+    "publishing.publication.claimed": _("Publicación en curso"),
+    "publishing.publication.published": _("Publicada"),
+    "publishing.publication.failed": _("Publicación fallida"),
+    "publishing.publication.held": _("Publicación retenida: sin visto bueno vigente"),
+    "publishing.publication.manual_recorded": _("Publicación manual registrada"),
+}
+
+
+def label_for(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action

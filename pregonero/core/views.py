@@ -1,0 +1,386 @@
+"""Pages that span the apps: Mi trabajo, notices, profile, control register, audit."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pregonero.accounts import actions as account_actions
+from pregonero.accounts.models import ApiToken, Notification
+from pregonero.accounts.permissions import Perm, has_perm
+from pregonero.audit.actions import chain_key, verify_chain
+from pregonero.audit.models import AuditEvent
+from pregonero.audit.registry import ACTION_LABELS, label_for
+from pregonero.content.models import CHECKLISTS, Piece, Review
+from pregonero.content.permissions import asset_set_authors
+from pregonero.content.workflow import PieceState
+from pregonero.intake.models import Need
+from pregonero.intake.permissions import visible_needs
+from pregonero.intake.workflow import NeedState
+from pregonero.planning.models import PlanItem
+from pregonero.publishing.actions import health as publishing_health
+from pregonero.publishing.models import PublicationStatus
+
+from .errors import DomainError
+from .viewutils import flash_error, paginate
+
+QUEUE_LIMIT = 50
+
+
+def _due(qs: Any) -> Any:
+    return qs.annotate(due=Coalesce("desired_date", "planned_date")).order_by(
+        F("due").asc(nulls_last=True), "created_at"
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("core:my_work")
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Each person's queue by role (triage, write, review, design, publish), overdue first."""
+    user = request.user
+    org = user.organization_id
+    today = timezone.localdate()
+    queues: list[dict[str, Any]] = []
+    pieces = Piece.objects.for_org(org).select_related("need", "writer", "designer")
+
+    if has_perm(user, Perm.NEED_TRIAGE):
+        needs = (
+            Need.objects.for_org(org)
+            .filter(state=NeedState.REGISTERED)
+            .select_related("dependency")
+            .annotate(due=F("desired_date"))
+            .order_by(F("desired_date").asc(nulls_last=True), "created_at")
+        )
+        queues.append({"key": "triage", "title": _("Por clasificar"), "kind": "need",
+                       "items": list(needs[:QUEUE_LIMIT])})  # fmt: skip
+    if has_perm(user, Perm.PIECE_REVIEW):
+        waiting = _due(
+            pieces.filter(state__in=[PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW])
+            .select_related("latest_text_version", "latest_asset_set")
+            .prefetch_related("latest_asset_set__assets")
+        )[:QUEUE_LIMIT]
+        items = []
+        for piece in waiting:
+            authors = {piece.latest_text_version.author_id} if piece.latest_text_version else set()
+            if piece.state == PieceState.DESIGN_REVIEW and piece.latest_asset_set:
+                authors |= asset_set_authors(piece.latest_asset_set)
+            piece.own_work = user.pk in authors  # type: ignore[attr-defined]
+            items.append(piece)
+        queues.append({"key": "review", "title": _("Por revisar (puntos de control)"),
+                       "kind": "piece", "items": items, "review": True})  # fmt: skip
+    if has_perm(user, Perm.PIECE_WRITE):
+        writing = pieces.filter(
+            Q(writer=user) | Q(writer__isnull=True),
+            state__in=[PieceState.DRAFTING, PieceState.TEXT_CHANGES],
+        )
+        queues.append({"key": "write", "title": _("Por redactar o ajustar"), "kind": "piece",
+                       "items": list(_due(writing)[:QUEUE_LIMIT])})  # fmt: skip
+    if has_perm(user, Perm.PIECE_DESIGN):
+        designing = pieces.filter(
+            Q(designer=user) | Q(designer__isnull=True),
+            state__in=[PieceState.DESIGN, PieceState.DESIGN_CHANGES],
+        )
+        queues.append({"key": "design", "title": _("Por diseñar o ajustar"), "kind": "piece",
+                       "items": list(_due(designing)[:QUEUE_LIMIT])})  # fmt: skip
+    if has_perm(user, Perm.PUBLISH):
+        live = [PublicationStatus.SCHEDULED, PublicationStatus.PUBLISHING,
+                PublicationStatus.PUBLISHED]  # fmt: skip
+        publish = (
+            pieces.filter(state=PieceState.APPROVED)
+            .annotate(
+                n_channels=Count("channels", distinct=True),
+                n_live=Count("publications", filter=Q(publications__status__in=live), distinct=True),
+                n_problem=Count(
+                    "publications",
+                    filter=Q(publications__status__in=[PublicationStatus.FAILED,
+                                                       PublicationStatus.UNCONFIRMED]),
+                    distinct=True,
+                ),
+            )
+            .filter(Q(n_live__lt=F("n_channels")) | Q(n_problem__gt=0) | Q(n_live=0))
+        )  # fmt: skip
+        queues.append({"key": "publish", "title": _("Por programar o publicar"), "kind": "piece",
+                       "items": list(_due(publish)[:QUEUE_LIMIT])})  # fmt: skip
+    if not has_perm(user, Perm.NEED_VIEW_ALL) and has_perm(user, Perm.NEED_CREATE):
+        mine = visible_needs(user).select_related("dependency").annotate(
+            due=F("desired_date")
+        ).order_by("-created_at")  # fmt: skip
+        queues.append({"key": "my_needs", "title": _("Necesidades de mi dependencia"),
+                       "kind": "need", "items": list(mine[:QUEUE_LIMIT])})  # fmt: skip
+    if has_perm(user, Perm.PLAN_COMMENT) and not has_perm(user, Perm.PLAN_MANAGE):
+        plan = PlanItem.objects.for_org(org).filter(
+            dependency_id=user.dependency_id, planned_date__gte=today - datetime.timedelta(days=7)
+        ).select_related("dependency").order_by("planned_date")  # fmt: skip
+        queues.append({"key": "plan", "title": _("Contenidos planeados de mi dependencia"),
+                       "kind": "plan", "items": list(plan[:QUEUE_LIMIT])})  # fmt: skip
+
+    banner = ""
+    if has_perm(user, Perm.PUBLISH):
+        status = publishing_health()
+        if not status["ok"]:
+            banner = _health_message(status)
+    return render(request, "core/my_work.html", {
+        "queues": queues, "today": today, "nav": "work", "health_banner": banner,
+    })  # fmt: skip
+
+
+def _health_message(status: dict[str, Any]) -> str:
+    parts = []
+    if not status["worker_ok"]:
+        parts.append(_("ningún proceso de publicación (worker) ha dado señales de vida recientes"))
+    if not status["scheduler_ok"]:
+        parts.append(_("el programador (scheduler) no está activo"))
+    if status["overdue_publications"]:
+        parts.append(
+            _("%(n)s publicaciones vencidas sin ningún intento")
+            % {"n": status["overdue_publications"]}
+        )
+    return _("Las publicaciones programadas pueden no salir a tiempo: %(parts)s.") % {
+        "parts": "; ".join(parts)
+    }
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for monitoring: 503 when no worker polled recently or publications
+    are past due with no attempt."""
+    status = publishing_health()
+    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in status.items()}
+    return JsonResponse(payload, status=200 if status["ok"] else 503)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at")
+    page = paginate(request, qs, 30)
+    return render(request, "core/notifications.html", {"page": page, "nav": "notifications"})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    # Marking notices read is personal bookkeeping, not a procedure record: no audit event.
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("core:notifications")
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = Notification.objects.filter(recipient=request.user, pk=pk).first()
+    if notification is None:
+        return redirect("core:notifications")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    link = notification.link
+    return redirect(link if link.startswith("/") and not link.startswith("//") else "core:my_work")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    new_token = None
+    if request.method == "POST":
+        try:
+            if "create_token" in request.POST:
+                expires = parse_date(request.POST.get("expires_on", "") or "")
+                expires_at = (
+                    timezone.make_aware(datetime.datetime.combine(expires, datetime.time(23, 59)))
+                    if expires
+                    else None
+                )
+                _token, new_token = account_actions.create_api_token(
+                    user, name=request.POST.get("name", ""), expires_at=expires_at
+                )
+                messages.success(request, _("Token creado. Cópielo ahora: no se volverá a mostrar."))
+            elif "revoke_token" in request.POST:
+                token = ApiToken.objects.filter(user=user, pk=request.POST.get("token")).first()
+                if token:
+                    account_actions.revoke_api_token(user, token)
+                    messages.success(request, _("Token revocado."))
+                return redirect("core:profile")
+            elif "rotate_ical" in request.POST:
+                account_actions.rotate_ical_token(user)
+                messages.success(request, _("Se generó un nuevo enlace de calendario; el anterior dejó de funcionar."))
+                return redirect("core:profile")
+        except DomainError as exc:
+            flash_error(request, exc)
+    from allauth.mfa.models import Authenticator
+
+    ical_url = request.build_absolute_uri(
+        reverse("planning:ical_feed", args=[user.ical_token])
+    )
+    return render(request, "core/profile.html", {
+        "tokens": ApiToken.objects.filter(user=user),
+        "new_token": new_token,
+        "ical_url": ical_url,
+        "has_mfa": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+        "nav": "profile",
+    })  # fmt: skip
+
+
+# ---------------------------------------------------------------- control register
+
+CONTROL_POINTS = {
+    1: {
+        "activity": _("7 — Revisar los contenidos"),
+        "what": _("Oportunidad y veracidad de la información"),
+        "frequency": _("Cada vez que se ejecute la actividad"),
+        "who": _("Jefe Oficina Asesora de Comunicaciones"),
+        "risks": _("Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
+                   "la ética y transparencia de lo público"),
+    },
+    2: {
+        "activity": _("12 — Revisar y aprobar el diseño o pieza comunicativa"),
+        "what": _("Los temas a publicar según la importancia y necesidad de comunicación"),
+        "frequency": _("Cada vez que se ejecute la actividad"),
+        "who": _("Jefe Oficina Asesora de Comunicaciones"),
+        "risks": _("Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
+                   "la ética y transparencia de lo público"),
+    },
+}  # fmt: skip
+
+
+def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    today = timezone.localdate()
+    start = parse_date(request.GET.get("desde", "") or "") or today.replace(day=1)
+    end = parse_date(request.GET.get("hasta", "") or "") or today
+    if end < start:
+        start, end = end, start
+    return start, end
+
+
+def _aware_range(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    begin = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    finish = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min))
+    return begin, finish
+
+
+@login_required
+def control_register(request: HttpRequest) -> HttpResponse:
+    """Every review at control points 1 and 2, with what was controlled and the risks
+    (section 9 of the procedure), filterable by period — evidence for Control Interno."""
+    if not has_perm(request.user, Perm.CONTROL_REGISTER):
+        raise PermissionDenied
+    start, end = _period(request)
+    begin, finish = _aware_range(start, end)
+    reviews = (
+        Review.objects.for_org(request.user.organization_id)
+        .filter(created_at__gte=begin, created_at__lt=finish)
+        .select_related("piece", "reviewer", "text_version", "asset_set", "delegation__delegator")
+        .order_by("-created_at")
+    )
+    point = request.GET.get("punto")
+    if point in {"1", "2"}:
+        reviews = reviews.filter(control_point=int(point))
+    labels = {cp: dict(items) for cp, items in CHECKLISTS.items()}
+    if request.GET.get("formato") == "csv":
+        return _control_csv(reviews, labels, start, end)
+    page = paginate(request, reviews, 50)
+    for review in page:
+        review.checklist_rows = [  # type: ignore[attr-defined]
+            (labels[review.control_point].get(k, k), v) for k, v in review.checklist.items()
+        ]
+        review.point_info = CONTROL_POINTS[review.control_point]  # type: ignore[attr-defined]
+    summary = reviews.values("control_point", "decision").annotate(n=Count("id")).order_by()
+    return render(request, "core/control_register.html", {
+        "page": page, "start": start, "end": end, "point": point,
+        "control_points": CONTROL_POINTS, "summary": list(summary), "nav": "control",
+    })  # fmt: skip
+
+
+def _control_csv(reviews: Any, labels: dict[int, dict[str, Any]], start: datetime.date,
+                 end: datetime.date) -> HttpResponse:  # fmt: skip
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="registro-puntos-de-control-{start}-{end}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([
+        _("Fecha"), _("Punto de control"), _("Actividad"), _("Qué se controla"),
+        _("Frecuencia"), _("Quién lo controla"), _("Revisor(a)"), _("Como encargado(a) de"),
+        _("Pieza"), _("Versión del texto"), _("Versión del diseño"), _("Decisión"),
+        _("Lista de chequeo"), _("Observaciones"), _("Riesgos asociados"),
+    ])  # fmt: skip
+    for review in reviews.iterator(chunk_size=500):
+        info = CONTROL_POINTS[review.control_point]
+        writer.writerow([
+            timezone.localtime(review.created_at).strftime("%Y-%m-%d %H:%M"),
+            review.control_point, info["activity"], info["what"], info["frequency"],
+            info["who"], str(review.reviewer),
+            str(review.delegation.delegator) if review.delegation_id else "",
+            review.piece.number, review.text_version.number,
+            review.asset_set.number if review.asset_set_id else "",
+            review.get_decision_display(),
+            "; ".join(f"{labels[review.control_point].get(k, k)}: {'sí' if v else 'no'}"
+                      for k, v in review.checklist.items()),
+            review.comment, info["risks"],
+        ])  # fmt: skip
+    return response
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.AUDIT_VIEW):
+        raise PermissionDenied
+    org = request.user.organization_id
+    events = AuditEvent.objects.for_org(org).select_related("actor").order_by("-seq")
+    action = request.GET.get("accion", "")
+    if action:
+        events = events.filter(action__startswith=action)
+    start, end = _period(request) if request.GET.get("desde") else (None, None)
+    if start and end:
+        begin, finish = _aware_range(start, end)
+        events = events.filter(occurred_at__gte=begin, occurred_at__lt=finish)
+    query = request.GET.get("q", "").strip()
+    if query:
+        events = events.filter(Q(target_label__icontains=query) | Q(actor_label__icontains=query))
+    page = paginate(request, events, 50)
+    for event in page:
+        event.label = label_for(event.action)  # type: ignore[attr-defined]
+    prefixes = sorted({a.rsplit(".", 1)[0] for a in ACTION_LABELS})
+    return render(request, "core/audit_log.html", {
+        "page": page, "action": action, "query": query, "prefixes": prefixes,
+        "start": start, "end": end, "nav": "audit",
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.AUDIT_VIEW):
+        raise PermissionDenied
+    count, problem = verify_chain(chain_key(request.user.organization_id))
+    if problem is None:
+        messages.success(
+            request,
+            _("Cadena de auditoría íntegra: %(n)s eventos verificados, ninguno alterado.") % {"n": count},
+        )
+    else:
+        messages.error(
+            request,
+            _("La cadena de auditoría está rota en el evento %(seq)s: %(reason)s.")
+            % {"seq": problem.seq, "reason": problem.reason},
+        )
+    return redirect("core:audit_log")

@@ -1,0 +1,53 @@
+"""Helpers for views: organization scoping, domain errors, pagination."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+
+from .errors import DomainError
+
+M = TypeVar("M", bound=Model)
+
+
+def get_for_org(queryset: QuerySet[M], request: HttpRequest, **lookup: Any) -> M:
+    """The object, if it belongs to the user's organization; 404 otherwise."""
+    org_id = getattr(request.user, "organization_id", None)
+    if org_id is None:
+        raise Http404
+    try:
+        return queryset.get(organization_id=org_id, **lookup)
+    except queryset.model.DoesNotExist:  # type: ignore[attr-defined]
+        raise Http404 from None
+
+
+def flash_error(request: HttpRequest, error: DomainError) -> None:
+    text = error.message
+    details = [m for messages_ in error.errors.values() for m in messages_ if m not in text]
+    if details:
+        text = f"{text} {' '.join(details)}"
+    messages.error(request, text)
+
+
+def paginate(request: HttpRequest, queryset: Any, per_page: int = 25) -> Page:
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("pagina"))
+
+
+def download(stored: Any, *, field: str = "file", filename: str | None = None,
+             content_type: str | None = None) -> FileResponse:  # fmt: skip
+    """Serve a stored file as an attachment, never inline, never sniffed."""
+    fieldfile = getattr(stored, field)
+    response = FileResponse(
+        fieldfile.open("rb"),
+        as_attachment=True,
+        filename=filename or getattr(stored, "original_name", None) or fieldfile.name,
+        content_type=content_type or getattr(stored, "content_type", None),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,47 @@
+"""The built-in practice network: an in-app feed, for demos and training.
+
+Publishing records nothing outside Pregonero: the feed page lists the
+publications of sandbox channels. The platform id derives from the idempotency
+key, so publishing the same publication twice yields the same post.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .base import Adapter, OutboundPost, Receipt, ValidationIssue
+from .limits import TEXT_LIMITS
+
+
+class SandboxAdapter(Adapter):
+    slug = "sandbox"
+    label = "Sandbox"
+
+    def validate(self, post: OutboundPost) -> list[ValidationIssue]:
+        issues: list[ValidationIssue] = []
+        if not post.text.strip() and not post.media:
+            issues.append(ValidationIssue("text", _("La publicación no tiene texto ni archivos.")))
+        limit = TEXT_LIMITS.get(self.credentials.imitates)
+        if limit and len(post.text) > limit:
+            issues.append(
+                ValidationIssue(
+                    "text",
+                    _("El texto tiene %(length)s caracteres; %(network)s admite %(limit)s.")
+                    % {
+                        "length": len(post.text),
+                        "network": self.credentials.imitates,
+                        "limit": limit,
+                    },
+                )
+            )
+        return issues
+
+    def publish(self, post: OutboundPost) -> Receipt:
+        platform_id = f"sbx-{post.idempotency_key.replace('-', '')[:16]}"
+        permalink = (
+            f"{settings.SITE_URL}/publicaciones/sandbox/{self.credentials.channel_id}/"
+            f"#{platform_id}"
+        )
+        return Receipt(platform_id=platform_id, permalink=permalink, published_at=timezone.now())

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pregonero.api.api import api
+from pregonero.core import views as core_views
+
+admin.site.site_header = "Pregonero · administración"
+admin.site.site_title = "Pregonero"
+admin.site.index_title = "Usuarios, canales y datos de la entidad"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health", core_views.health, name="health"),
+    path("", include("pregonero.core.urls")),
+    path("necesidades/", include("pregonero.intake.urls")),
+    path("planeacion/", include("pregonero.planning.urls")),
+    path("piezas/", include("pregonero.content.urls")),
+    path("publicaciones/", include("pregonero.publishing.urls")),
+    path("encargos/", include("pregonero.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("cuenta/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
