@@ -33,8 +33,13 @@ def create_delegation(
     """Give the Jefe's approval power to another person for a date range (encargo)."""
     require(user, Perm.DELEGATION_MANAGE)
     errors: dict[str, list[str]] = {}
-    if delegator.organization_id != user.organization_id or Role.JEFE not in delegator.roles:
-        errors["delegator"] = [_("Quien delega debe ser el (la) Jefe(a) de la oficina.")]
+    if (
+        delegator.organization_id != user.organization_id
+        or Role.JEFE not in delegator.roles
+    ):
+        errors["delegator"] = [
+            _("Quien delega debe ser el (la) Jefe(a) de la oficina.")
+        ]
     if delegate.organization_id != user.organization_id or not delegate.is_active:
         errors["delegate"] = [_("Elija una persona activa de la entidad.")]
     elif delegate.pk == delegator.pk:
@@ -42,13 +47,17 @@ def create_delegation(
     elif delegate.has_role(Role.ENLACE, Role.DIRECTIVO) and not delegate.has_role(
         Role.PROFESIONAL, Role.ESTRATEGIA
     ):
-        errors["delegate"] = [_("El encargo se da a una persona de la oficina de comunicaciones.")]
+        errors["delegate"] = [
+            _("El encargo se da a una persona de la oficina de comunicaciones.")
+        ]
     if ends_on < starts_on:
         errors["ends_on"] = [_("La fecha final no puede ser anterior a la inicial.")]
     if ends_on < timezone.localdate():
         errors["ends_on"] = [_("El periodo ya terminó.")]
     if not reason.strip():
-        errors["reason"] = [_("Indique el motivo (vacaciones, comisión, incapacidad…).")]
+        errors["reason"] = [
+            _("Indique el motivo (vacaciones, comisión, incapacidad…).")
+        ]
     overlapping = Delegation.objects.filter(
         organization_id=user.organization_id,
         delegator=delegator,
@@ -57,28 +66,49 @@ def create_delegation(
         ends_on__gte=starts_on,
     )
     if overlapping.exists():
-        errors["starts_on"] = [_("Ya hay un encargo vigente que se cruza con esas fechas.")]
+        errors["starts_on"] = [
+            _("Ya hay un encargo vigente que se cruza con esas fechas.")
+        ]
     if errors:
         raise ValidationFailed(_("Revise el encargo."), errors=errors)
     delegation = Delegation.objects.create(
-        organization_id=user.organization_id, delegator=delegator, delegate=delegate,
-        starts_on=starts_on, ends_on=ends_on, reason=reason.strip(),
-        act_reference=act_reference.strip(), created_by=user,
-    )  # fmt: skip
-    record(user, "accounts.delegation.created", delegation, {
-        "delegator": str(delegator), "delegate": str(delegate),
-        "starts_on": starts_on, "ends_on": ends_on, "reason": delegation.reason,
-        "act_reference": delegation.act_reference,
-    })  # fmt: skip
+        organization_id=user.organization_id,
+        delegator=delegator,
+        delegate=delegate,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        act_reference=act_reference.strip(),
+        created_by=user,
+    )
+    record(
+        user,
+        "accounts.delegation.created",
+        delegation,
+        {
+            "delegator": str(delegator),
+            "delegate": str(delegate),
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "reason": delegation.reason,
+            "act_reference": delegation.act_reference,
+        },
+    )
     notify(
-        [delegate], kind="delegation.created",
+        [delegate],
+        kind="delegation.created",
         subject=_("Encargo: usted aprueba publicaciones del %(start)s al %(end)s")
-        % {"start": starts_on.strftime("%d/%m/%Y"), "end": ends_on.strftime("%d/%m/%Y")},
-        body=_("%(delegator)s le encargó la aprobación de piezas (puntos de control y visto "
-               "bueno). Motivo: %(reason)s. Deberá activar la verificación en dos pasos.")
+        % {
+            "start": starts_on.strftime("%d/%m/%Y"),
+            "end": ends_on.strftime("%d/%m/%Y"),
+        },
+        body=_(
+            "%(delegator)s le encargó la aprobación de piezas (puntos de control y visto "
+            "bueno). Motivo: %(reason)s. Deberá activar la verificación en dos pasos."
+        )
         % {"delegator": delegator, "reason": delegation.reason},
         link="/",
-    )  # fmt: skip
+    )
     return delegation
 
 
@@ -92,7 +122,12 @@ def revoke_delegation(user: User, delegation: Delegation) -> Delegation:
     ):
         raise ValidationFailed(_("El encargo ya estaba revocado."))
     delegation.refresh_from_db()
-    record(user, "accounts.delegation.revoked", delegation, {"delegate": str(delegation.delegate)})
+    record(
+        user,
+        "accounts.delegation.revoked",
+        delegation,
+        {"delegate": str(delegation.delegate)},
+    )
     return delegation
 
 
@@ -108,15 +143,24 @@ def create_api_token(
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed(
-            _("La fecha de vencimiento debe ser futura."), errors={"expires_at": [_("No válida.")]}
+            _("La fecha de vencimiento debe ser futura."),
+            errors={"expires_at": [_("No válida.")]},
         )
     secret, key_id, token_hash = ApiToken.generate()
     token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100], key_id=key_id, token_hash=token_hash,
+        user=user,
+        name=name.strip()[:100],
+        key_id=key_id,
+        token_hash=token_hash,
         expires_at=expires_at,
-    )  # fmt: skip
-    record(user, "accounts.token.created", token, {"name": token.name, "key_id": key_id},
-           organization=user.organization_id)  # fmt: skip
+    )
+    record(
+        user,
+        "accounts.token.created",
+        token,
+        {"name": token.name, "key_id": key_id},
+        organization=user.organization_id,
+    )
     return token, secret
 
 
@@ -124,9 +168,16 @@ def create_api_token(
 def revoke_api_token(user: User, token: ApiToken) -> None:
     if token.user_id != user.pk:
         raise PermissionDeniedError(_("Solo puede revocar sus propios tokens."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    record(user, "accounts.token.revoked", token, {"key_id": token.key_id},
-           organization=user.organization_id)  # fmt: skip
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    record(
+        user,
+        "accounts.token.revoked",
+        token,
+        {"key_id": token.key_id},
+        organization=user.organization_id,
+    )
 
 
 @transaction.atomic
@@ -144,12 +195,19 @@ def set_roles(actor: Any, user: User, roles: list[str]) -> None:
     """Replace a user's roles (groups), recording the change."""
     unknown = set(roles) - set(Role.values)
     if unknown:
-        raise ValidationFailed(_("Rol desconocido: %(roles)s") % {"roles": ", ".join(unknown)})
+        raise ValidationFailed(
+            _("Rol desconocido: %(roles)s") % {"roles": ", ".join(unknown)}
+        )
     before = sorted(user.roles) if user.pk else []
     groups = [Group.objects.get_or_create(name=role_group_name(r))[0] for r in roles]
     other = [g for g in user.groups.all() if not g.name.startswith("rol:")]
     user.groups.set([*other, *groups])
     user.__dict__.pop("roles", None)
     user.__dict__.pop("_perm_cache", None)
-    record(actor, "accounts.user.roles_changed", user, {"before": before, "after": sorted(roles)},
-           organization=user.organization_id)  # fmt: skip
+    record(
+        actor,
+        "accounts.user.roles_changed",
+        user,
+        {"before": before, "after": sorted(roles)},
+        organization=user.organization_id,
+    )

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pregonero.core.models import Dependency, Organization, OrgScopedModel
+from pregonero.core.models import Dependency, Organization, OrgQuerySet, OrgScopedModel
 
 
 class Role(models.TextChoices):
@@ -20,7 +20,10 @@ class Role(models.TextChoices):
 
     JEFE = "jefe", _("Jefe(a) de la Oficina Asesora de Comunicaciones")
     PROFESIONAL = "profesional", _("Profesional OAC")
-    ESTRATEGIA = "estrategia", _("Profesional especializado en comunicación estratégica")
+    ESTRATEGIA = (
+        "estrategia",
+        _("Profesional especializado en comunicación estratégica"),
+    )
     ENLACE = "enlace", _("Enlace de dependencia")
     DIRECTIVO = "directivo", _("Directivo")
     AUDITOR = "auditor", _("Control interno / auditor")
@@ -43,8 +46,6 @@ class User(AbstractUser):
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="users",
         verbose_name=_("entidad"),
     )
@@ -60,6 +61,8 @@ class User(AbstractUser):
     ical_token = models.CharField(
         _("clave del calendario"), max_length=64, unique=True, default=_new_ical_token
     )
+
+    REQUIRED_FIELDS = ["email", "organization"]
 
     class Meta:
         verbose_name = _("usuario")
@@ -87,9 +90,11 @@ class User(AbstractUser):
         return [str(Role(r).label) for r in Role.values if r in self.roles]
 
 
-class DelegationQuerySet(models.QuerySet):
+class DelegationQuerySet(OrgQuerySet):
     def active_on(self, day: datetime.date) -> DelegationQuerySet:
-        return self.filter(starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True)
+        return self.filter(
+            starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True
+        )
 
 
 class Delegation(OrgScopedModel):
@@ -117,14 +122,17 @@ class Delegation(OrgScopedModel):
         help_text=_("Resolución o memorando que asigna el encargo, si existe."),
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("registrada por")
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registrada por"),
     )
     revoked_at = models.DateTimeField(_("revocada"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = DelegationQuerySet.as_manager()
+    objects = DelegationQuerySet.as_manager()  # type: ignore[misc]  # narrows the base manager
 
     class Meta:
         verbose_name = _("encargo")
@@ -149,7 +157,7 @@ class Delegation(OrgScopedModel):
         return self.revoked_at is None and self.starts_on <= day <= self.ends_on
 
 
-TOKEN_PREFIX = "prg_"
+TOKEN_PREFIX = "prg_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def hash_token(secret: str) -> str:
@@ -160,7 +168,10 @@ class ApiToken(models.Model):
     """A personal API token; only its SHA-256 hash is stored."""
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("usuario")
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("usuario"),
     )
     name = models.CharField(_("nombre"), max_length=100)
     key_id = models.CharField(max_length=16, unique=True)
@@ -181,7 +192,9 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > now
+        )
 
     @staticmethod
     def generate() -> tuple[str, str, str]:

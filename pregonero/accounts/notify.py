@@ -82,7 +82,9 @@ def deliver(notification_id: int) -> str:
     ).update(email_next_attempt_at=now + datetime.timedelta(minutes=10))
     if not claimed:
         return "skipped"
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    notification = Notification.objects.select_related("recipient").get(
+        pk=notification_id
+    )
     context = {"notification": notification, "url": absolute(notification.link)}
     message = EmailMultiAlternatives(
         subject=f"[Pregonero] {notification.subject}",
@@ -95,19 +97,24 @@ def deliver(notification_id: int) -> str:
     attempts = notification.email_attempts + 1
     try:
         message.send()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any delivery failure is retried)
         max_attempts = settings.PREGONERO_NOTIFY_MAX_ATTEMPTS
         Notification.objects.filter(pk=notification_id).update(
             email_status="failed",
             email_attempts=attempts,
             email_last_error=str(exc)[:1000],
-            email_next_attempt_at=(now + _backoff(attempts)) if attempts < max_attempts else None,
+            email_next_attempt_at=(now + _backoff(attempts))
+            if attempts < max_attempts
+            else None,
         )
         logger.warning("e-mail for notification %s failed: %s", notification_id, exc)
         return "failed"
     Notification.objects.filter(pk=notification_id).update(
-        email_status="sent", email_attempts=attempts, email_sent_at=timezone.now(),
-        email_next_attempt_at=None, email_last_error="",
+        email_status="sent",
+        email_attempts=attempts,
+        email_sent_at=timezone.now(),
+        email_next_attempt_at=None,
+        email_last_error="",
     )
     return "sent"
 
@@ -116,7 +123,8 @@ def retry_due_emails(limit: int = 100) -> int:
     """Send the e-mails whose (re)try time has come; used by the scheduler."""
     ids = list(
         Notification.objects.filter(
-            email_status__in=["pending", "failed"], email_next_attempt_at__lte=timezone.now()
+            email_status__in=["pending", "failed"],
+            email_next_attempt_at__lte=timezone.now(),
         )
         .order_by("email_next_attempt_at")
         .values_list("pk", flat=True)[:limit]

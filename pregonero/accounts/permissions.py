@@ -47,7 +47,12 @@ class Perm(StrEnum):
 
 
 # Powers that the Jefe's delegate (encargo) exercises during the delegation.
-JEFE_DELEGABLE = {Perm.NEED_TRIAGE, Perm.PIECE_REVIEW, Perm.PIECE_CANCEL, Perm.MEETING_ISSUE}
+JEFE_DELEGABLE = {
+    Perm.NEED_TRIAGE,
+    Perm.PIECE_REVIEW,
+    Perm.PIECE_CANCEL,
+    Perm.MEETING_ISSUE,
+}
 
 _OAC_READ = {Perm.NEED_VIEW_ALL, Perm.PIECE_VIEW, Perm.READ_ALL}
 
@@ -89,15 +94,20 @@ ROLE_PERMS: dict[str, set[Perm]] = {
     Role.ADMIN: {Perm.ORG_ADMIN, Perm.AUDIT_VIEW, Perm.DELEGATION_MANAGE},
 }
 
+
 def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def active_delegation(user: User, day: datetime.date | None = None) -> Delegation | None:
+def active_delegation(
+    user: User, day: datetime.date | None = None
+) -> Delegation | None:
     """The delegation (encargo) that makes ``user`` act as Jefe today, if any."""
     if not user.is_authenticated or user.organization_id is None:
         return None
-    cache: dict[Any, Delegation | None] = user.__dict__.setdefault("_delegation_cache", {})
+    cache: dict[Any, Delegation | None] = user.__dict__.setdefault(
+        "_delegation_cache", {}
+    )
     day = day or _today()
     if day not in cache:
         cache[day] = (
@@ -134,7 +144,8 @@ def require(user: Any, perm: Perm) -> None:
     """Raise PermissionDeniedError (HTTP 403) unless the user holds ``perm``."""
     if not has_perm(user, perm):
         raise PermissionDeniedError(
-            _("Su rol no le permite realizar esta acción."), extra={"permission": str(perm)}
+            _("Su rol no le permite realizar esta acción."),
+            extra={"permission": str(perm)},
         )
 
 
@@ -162,7 +173,9 @@ def users_with_role(organization_id: int, role: str) -> list[User]:
 
     return list(
         User.objects.filter(
-            organization_id=organization_id, is_active=True, groups__name=role_group_name(role)
+            organization_id=organization_id,
+            is_active=True,
+            groups__name=role_group_name(role),
         ).distinct()
     )
 
@@ -171,14 +184,18 @@ def approvers(organization_id: int, day: datetime.date | None = None) -> list[Us
     """The Jefe(s) and whoever holds an active encargo today."""
     day = day or _today()
     people = users_with_role(organization_id, Role.JEFE)
-    for delegation in Delegation.objects.active_on(day).filter(
-        organization_id=organization_id
-    ).select_related("delegate"):
+    for delegation in (
+        Delegation.objects.active_on(day)
+        .filter(organization_id=organization_id)
+        .select_related("delegate")
+    ):
         people.append(delegation.delegate)
     return people
 
 
-def active_delegates(organization_id: int, day: datetime.date | None = None) -> list[User]:
+def active_delegates(
+    organization_id: int, day: datetime.date | None = None
+) -> list[User]:
     day = day or _today()
     return [
         d.delegate

@@ -76,13 +76,15 @@ def record(
         organization_id=org_id,
         occurred_at=timezone.now(),
         actor=actor_obj,
-        actor_label=(str(actor_obj) if actor_obj else (str(actor) if actor else "Sistema"))[
-            :200
-        ],
+        actor_label=(
+            str(actor_obj) if actor_obj else (str(actor) if actor else "Sistema")
+        )[:200],
         action=action,
         target_type=target_type_of(target) if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=(target_label or (str(target) if target is not None else ""))[:300],
+        target_label=(target_label or (str(target) if target is not None else ""))[
+            :300
+        ],
         data=_json_ready(data),
         ip=ctx.ip,
         request_id=ctx.request_id,
@@ -141,7 +143,10 @@ def verify_chain(chain: str) -> tuple[int, ChainProblem | None]:
             )
         if event.prev_hash != expected_prev:
             return count, ChainProblem(
-                chain, event.seq, event.pk, "el hash anterior no coincide con el evento previo"
+                chain,
+                event.seq,
+                event.pk,
+                "el hash anterior no coincide con el evento previo",
             )
         if event.compute_hash() != event.hash:
             return count, ChainProblem(
@@ -150,7 +155,9 @@ def verify_chain(chain: str) -> tuple[int, ChainProblem | None]:
         expected_prev = event.hash
         expected_seq += 1
     head = ChainHead.objects.filter(chain=chain).first()
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+    if head is not None and (
+        head.seq != expected_seq - 1 or head.hash != expected_prev
+    ):
         return count, ChainProblem(
             chain,
             expected_seq,

@@ -28,7 +28,7 @@ class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be updated.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     def for_org(self, organization: Organization | int) -> AuditEventQuerySet:
@@ -60,7 +60,9 @@ class AuditEvent(models.Model):
     action = models.CharField(_("acción"), max_length=80, db_index=True)
     target_type = models.CharField(_("tipo de objeto"), max_length=60, blank=True)
     target_id = models.CharField(_("objeto"), max_length=64, blank=True)
-    target_label = models.CharField(_("descripción del objeto"), max_length=300, blank=True)
+    target_label = models.CharField(
+        _("descripción del objeto"), max_length=300, blank=True
+    )
     data = models.JSONField(_("datos"), default=dict)
     ip = models.CharField(_("dirección IP"), max_length=45, null=True)
     request_id = models.CharField(_("id de la solicitud"), max_length=64, blank=True)
@@ -112,7 +114,10 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         blob = json.dumps(
-            self.hash_payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            self.hash_payload(),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
         )
         return hashlib.sha256(blob.encode()).hexdigest()
 

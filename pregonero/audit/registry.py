@@ -37,7 +37,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "planning.plan_item.created": _("Ítem del plan de contenidos creado"),
     "planning.plan_item.updated": _("Ítem del plan de contenidos modificado"),
     "planning.plan_item.commented": _("Comentario del enlace en el plan"),
-    "planning.joint_action.created": _("Acción conjunta con la Red Distrital registrada"),
+    "planning.joint_action.created": _(
+        "Acción conjunta con la Red Distrital registrada"
+    ),
     "planning.joint_action.updated": _("Acción conjunta modificada"),
     "planning.joint_action.evidence_added": _("Evidencia de acción conjunta agregada"),
     # content

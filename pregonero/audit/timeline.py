@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,9 @@ def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def timeline_for(target: Model, *, related: list[Model] | None = None) -> list[TimelineEntry]:
+def timeline_for(
+    target: Model, *, related: Sequence[Model] | None = None
+) -> list[TimelineEntry]:
     """Events about ``target`` (and optionally related records), oldest first."""
     condition = Q(target_type=target_type_of(target), target_id=str(target.pk))
     groups: dict[str, list[str]] = {}

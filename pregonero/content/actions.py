@@ -81,9 +81,9 @@ def piece_url(piece: Piece) -> str:
 
 def _same_org(user: User, *objects: Any) -> None:
     for obj in objects:
-        if obj is not None and getattr(obj, "organization_id", user.organization_id) != (
-            user.organization_id
-        ):
+        if obj is not None and getattr(
+            obj, "organization_id", user.organization_id
+        ) != (user.organization_id):
             raise ValidationFailed(_("Uno de los datos pertenece a otra entidad."))
 
 
@@ -119,7 +119,8 @@ def _validate_piece_data(user: User, data: PieceData) -> None:
         if person is not None and (
             person.organization_id != user.organization_id
             or not (
-                has_perm(person, Perm.PIECE_WRITE) if name == "writer"
+                has_perm(person, Perm.PIECE_WRITE)
+                if name == "writer"
                 else has_perm(person, Perm.PIECE_DESIGN)
             )
         ):
@@ -127,8 +128,13 @@ def _validate_piece_data(user: User, data: PieceData) -> None:
     if errors:
         raise ValidationFailed(_("Revise los datos de la pieza."), errors=errors)
     _same_org(
-        user, data.need, data.dependency, data.program, data.campaign,
-        *data.audiences, *data.channels,
+        user,
+        data.need,
+        data.dependency,
+        data.program,
+        data.campaign,
+        *data.audiences,
+        *data.channels,
     )
 
 
@@ -158,12 +164,18 @@ def create_piece(user: User, data: PieceData, *, body: str = "") -> Piece:
     )
     piece.audiences.set(data.audiences)
     piece.channels.set(data.channels)
-    record(user, "content.piece.created", piece, {
-        "title": piece.title, "format": piece.format,
-        "need": data.need.number if data.need else None,
-        "writer": str(data.writer) if data.writer else None,
-        "designer": str(data.designer) if data.designer else None,
-    })  # fmt: skip
+    record(
+        user,
+        "content.piece.created",
+        piece,
+        {
+            "title": piece.title,
+            "format": piece.format,
+            "need": data.need.number if data.need else None,
+            "writer": str(data.writer) if data.writer else None,
+            "designer": str(data.designer) if data.designer else None,
+        },
+    )
     if body.strip():
         _create_text_version(user, piece, body=body, variants={}, sources=[], note="")
     _notify_assignment(user, piece, data.writer, data.designer)
@@ -173,54 +185,82 @@ def create_piece(user: User, data: PieceData, *, body: str = "") -> Piece:
 def _notify_assignment(user: User, piece: Piece, writer: Any, designer: Any) -> None:
     if writer is not None:
         notify(
-            [writer], kind="piece.assigned", exclude=user,
-            subject=_("Le asignaron la redacción de %(number)s") % {"number": piece.number},
-            body=_("Usted es redactor(a) de la pieza «%(title)s».") % {"title": piece.title},
+            [writer],
+            kind="piece.assigned",
+            exclude=user,
+            subject=_("Le asignaron la redacción de %(number)s")
+            % {"number": piece.number},
+            body=_("Usted es redactor(a) de la pieza «%(title)s».")
+            % {"title": piece.title},
             link=piece_url(piece),
-        )  # fmt: skip
+        )
     if designer is not None:
         notify(
-            [designer], kind="piece.assigned", exclude=user,
-            subject=_("Le asignaron el diseño de %(number)s") % {"number": piece.number},
-            body=_("Usted es diseñador(a) de la pieza «%(title)s».") % {"title": piece.title},
+            [designer],
+            kind="piece.assigned",
+            exclude=user,
+            subject=_("Le asignaron el diseño de %(number)s")
+            % {"number": piece.number},
+            body=_("Usted es diseñador(a) de la pieza «%(title)s».")
+            % {"title": piece.title},
             link=piece_url(piece),
-        )  # fmt: skip
+        )
 
 
 @transaction.atomic
-def update_piece(user: User, piece: Piece, data: PieceData, *, lock_version: int) -> Piece:
+def update_piece(
+    user: User, piece: Piece, data: PieceData, *, lock_version: int
+) -> Piece:
     """Change a piece's details (not its text); refused when someone changed it first."""
     require(user, Perm.PIECE_CREATE)
     if piece.state == PieceState.CANCELLED:
-        raise TransitionNotAllowed(_("La pieza está cancelada: ya no se puede modificar."))
+        raise TransitionNotAllowed(
+            _("La pieza está cancelada: ya no se puede modificar.")
+        )
     _validate_piece_data(user, data)
     before = {
-        "title": piece.title, "format": piece.format,
-        "writer": piece.writer_id, "designer": piece.designer_id,
-        "desired_date": piece.desired_date, "planned_date": piece.planned_date,
+        "title": piece.title,
+        "format": piece.format,
+        "writer": piece.writer_id,
+        "designer": piece.designer_id,
+        "desired_date": piece.desired_date,
+        "planned_date": piece.planned_date,
         "urgent": piece.urgent,
-    }  # fmt: skip
+    }
     updated = Piece.objects.filter(pk=piece.pk, lock_version=lock_version).update(
-        title=data.title.strip(), brief=data.brief, format=data.format,
-        dependency=data.dependency, program=data.program, campaign=data.campaign,
-        writer=data.writer, designer=data.designer, urgent=data.urgent,
-        desired_date=data.desired_date, planned_date=data.planned_date,
-        lock_version=F("lock_version") + 1, updated_at=timezone.now(),
-    )  # fmt: skip
+        title=data.title.strip(),
+        brief=data.brief,
+        format=data.format,
+        dependency=data.dependency,
+        program=data.program,
+        campaign=data.campaign,
+        writer=data.writer,
+        designer=data.designer,
+        urgent=data.urgent,
+        desired_date=data.desired_date,
+        planned_date=data.planned_date,
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
     if not updated:
         raise ConflictError(
-            _("Otra persona modificó la pieza mientras usted la editaba. "
-              "Sus cambios no se guardaron: revise los datos actuales y vuelva a intentarlo.")
-        )  # fmt: skip
+            _(
+                "Otra persona modificó la pieza mientras usted la editaba. "
+                "Sus cambios no se guardaron: revise los datos actuales y vuelva a intentarlo."
+            )
+        )
     piece.refresh_from_db()
     piece.audiences.set(data.audiences)
     piece.channels.set(data.channels)
     after = {
-        "title": piece.title, "format": piece.format,
-        "writer": piece.writer_id, "designer": piece.designer_id,
-        "desired_date": piece.desired_date, "planned_date": piece.planned_date,
+        "title": piece.title,
+        "format": piece.format,
+        "writer": piece.writer_id,
+        "designer": piece.designer_id,
+        "desired_date": piece.desired_date,
+        "planned_date": piece.planned_date,
         "urgent": piece.urgent,
-    }  # fmt: skip
+    }
     record(user, "content.piece.updated", piece, {"before": before, "after": after})
     if before["writer"] != after["writer"] or before["designer"] != after["designer"]:
         _notify_assignment(
@@ -236,7 +276,10 @@ def update_piece(user: User, piece: Piece, data: PieceData, *, lock_version: int
 
 
 def _clean_text_input(
-    piece: Piece, body: str, variants: dict[int, tuple[str, str]], sources: list[tuple[str, str]]
+    piece: Piece,
+    body: str,
+    variants: dict[int, tuple[str, str]],
+    sources: list[tuple[str, str]],
 ) -> tuple[str, dict[int, tuple[str, str]], list[tuple[str, str]]]:
     errors: dict[str, list[str]] = {}
     body = body.replace("\r\n", "\n").strip()
@@ -259,11 +302,14 @@ def _clean_text_input(
     for description, url in clean_sources:
         if not description:
             errors.setdefault("sources", []).append(
-                _("Cada fuente necesita una descripción (por ejemplo, la dependencia o el documento).")
+                _(
+                    "Cada fuente necesita una descripción (por ejemplo, la dependencia o el documento)."
+                )
             )
         if url and not url.startswith(("http://", "https://")):
             errors.setdefault("sources", []).append(
-                _("El enlace «%(url)s» debe empezar por http:// o https://.") % {"url": url}
+                _("El enlace «%(url)s» debe empezar por http:// o https://.")
+                % {"url": url}
             )
     if errors:
         raise ValidationFailed(_("Revise el texto de la pieza."), errors=errors)
@@ -300,12 +346,18 @@ def _create_text_version(
     if check_expected:
         pointer = pointer.filter(latest_text_version_id=expected_latest_id)
     # Claim the pointer first: a concurrent save blocks here, then finds it moved.
-    if not pointer.update(lock_version=F("lock_version") + 1, updated_at=timezone.now()):
+    if not pointer.update(
+        lock_version=F("lock_version") + 1, updated_at=timezone.now()
+    ):
         return None
     version = TextVersion.objects.create(
-        piece=piece, number=number, body=body, note=note[:300], author=user,
+        piece=piece,
+        number=number,
+        body=body,
+        note=note[:300],
+        author=user,
         content_hash=canonical_hash(canonical),
-    )  # fmt: skip
+    )
     ChannelVariant.objects.bulk_create(
         ChannelVariant(version=version, channel_id=cid, title=title, body=text)
         for cid, (title, text) in variants.items()
@@ -315,10 +367,18 @@ def _create_text_version(
     )
     Piece.objects.filter(pk=piece.pk).update(latest_text_version=version)
     piece.refresh_from_db()
-    record(user, "content.version.created", piece, {
-        "version": number, "hash": version.content_hash, "note": note[:300],
-        "variants": len(variants), "sources": len(sources),
-    })  # fmt: skip
+    record(
+        user,
+        "content.version.created",
+        piece,
+        {
+            "version": number,
+            "hash": version.content_hash,
+            "note": note[:300],
+            "variants": len(variants),
+            "sources": len(sources),
+        },
+    )
     return version
 
 
@@ -349,35 +409,60 @@ def save_text_version(
     with transaction.atomic():
         piece = Piece.objects.select_related("latest_text_version").get(pk=piece.pk)
         if piece.state == PieceState.CANCELLED:
-            raise TransitionNotAllowed(_("La pieza está cancelada: ya no se puede modificar."))
+            raise TransitionNotAllowed(
+                _("La pieza está cancelada: ya no se puede modificar.")
+            )
         if piece.state in (PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW):
             raise TransitionNotAllowed(
-                _("La pieza está en revisión: espere la decisión antes de cambiar el texto.")
+                _(
+                    "La pieza está en revisión: espere la decisión antes de cambiar el texto."
+                )
             )
         latest = piece.latest_text_version
         current_number = latest.number if latest else None
         version = None
         if base_version == current_number:
             if piece.state not in TEXT_EDITABLE:
-                _reopen(user, piece, PieceAction.REOPEN_TEXT, note or _("Nueva versión del texto"))
+                _reopen(
+                    user,
+                    piece,
+                    PieceAction.REOPEN_TEXT,
+                    note or _("Nueva versión del texto"),
+                )
                 piece.refresh_from_db()
             version = _create_text_version(
-                user, piece, body=body, variants=variants, sources=sources, note=note,
-                expected_latest_id=latest.pk if latest else None, check_expected=True,
-            )  # fmt: skip
+                user,
+                piece,
+                body=body,
+                variants=variants,
+                sources=sources,
+                note=note,
+                expected_latest_id=latest.pk if latest else None,
+                check_expected=True,
+            )
         if version is None:
             draft = TextDraft.objects.create(
-                organization_id=piece.organization_id, piece=piece, author=user,
-                based_on=base_version, body=body,
+                organization_id=piece.organization_id,
+                piece=piece,
+                author=user,
+                based_on=base_version,
+                body=body,
                 payload={
                     "variants": {str(k): list(v) for k, v in variants.items()},
                     "sources": [list(s) for s in sources],
                     "note": note,
                 },
-            )  # fmt: skip
-            record(user, "content.version.conflict_saved", piece, {
-                "based_on": base_version, "current": current_number, "draft": draft.pk,
-            })  # fmt: skip
+            )
+            record(
+                user,
+                "content.version.conflict_saved",
+                piece,
+                {
+                    "based_on": base_version,
+                    "current": current_number,
+                    "draft": draft.pk,
+                },
+            )
     if draft is not None:
         raise ConflictError(
             _(
@@ -395,7 +480,9 @@ def save_text_version(
 @transaction.atomic
 def dismiss_draft(user: User, draft: TextDraft) -> None:
     if draft.author_id != user.pk:
-        raise PermissionDeniedError(_("Solo quien escribió el borrador puede descartarlo."))
+        raise PermissionDeniedError(
+            _("Solo quien escribió el borrador puede descartarlo.")
+        )
     TextDraft.objects.filter(pk=draft.pk).update(dismissed_at=timezone.now())
 
 
@@ -414,17 +501,23 @@ def _check_transition(
     transition = transition_for(piece.state, action)
     if transition is None:
         raise TransitionNotAllowed(
-            _("La pieza está en «%(state)s»: la acción «%(action)s» no es posible ahora.")
+            _(
+                "La pieza está en «%(state)s»: la acción «%(action)s» no es posible ahora."
+            )
             % {
                 "state": PieceState(piece.state).label,
-                "action": PieceAction(action).label if action in PieceAction.values else action,
+                "action": PieceAction(action).label
+                if action in PieceAction.values
+                else action,
             }
         )
     if lock_version is not None and lock_version != piece.lock_version:
         raise ConflictError(
-            _("La pieza cambió desde que usted abrió la página (otra persona actuó primero). "
-              "Recargue para ver su estado actual.")
-        )  # fmt: skip
+            _(
+                "La pieza cambió desde que usted abrió la página (otra persona actuó primero). "
+                "Recargue para ver su estado actual."
+            )
+        )
     require(user, Perm(transition.permission))
     if transition.needs_comment and not comment.strip():
         raise ValidationFailed(
@@ -434,9 +527,7 @@ def _check_transition(
     return transition
 
 
-def _move(
-    piece: Piece, transition: Transition, **updates: Any
-) -> None:
+def _move(piece: Piece, transition: Transition, **updates: Any) -> None:
     """Compare-and-swap the state; ConflictError if someone acted first."""
     updated = Piece.objects.filter(
         pk=piece.pk, state=piece.state, lock_version=piece.lock_version
@@ -450,9 +541,11 @@ def _move(
     )
     if updated != 1:
         raise ConflictError(
-            _("Otra persona decidió sobre esta pieza al mismo tiempo y su decisión se "
-              "registró primero. Recargue la página para ver el resultado.")
-        )  # fmt: skip
+            _(
+                "Otra persona decidió sobre esta pieza al mismo tiempo y su decisión se "
+                "registró primero. Recargue la página para ver el resultado."
+            )
+        )
     piece.refresh_from_db()
 
 
@@ -462,7 +555,9 @@ def submit_text(
 ) -> Piece:
     """Send the latest text version to control point 1 (activity 6)."""
     piece = _load(piece)
-    transition = _check_transition(user, piece, PieceAction.SUBMIT_TEXT, comment, lock_version)
+    transition = _check_transition(
+        user, piece, PieceAction.SUBMIT_TEXT, comment, lock_version
+    )
     version = piece.latest_text_version
     if version is None:
         raise ValidationFailed(
@@ -470,19 +565,30 @@ def submit_text(
             errors={"body": [_("No hay texto guardado.")]},
         )
     _move(piece, transition)
-    record(user, "content.text.submitted", piece, {"version": version.number, "comment": comment})
+    record(
+        user,
+        "content.text.submitted",
+        piece,
+        {"version": version.number, "comment": comment},
+    )
     notify(
-        approvers(piece.organization_id), kind="piece.submitted", exclude=user,
+        approvers(piece.organization_id),
+        kind="piece.submitted",
+        exclude=user,
         subject=_("Texto para revisar: %(number)s") % {"number": piece.number},
-        body=_("%(user)s envió la versión %(version)s de «%(title)s» al punto de control 1 "
-               "(oportunidad y veracidad).")
+        body=_(
+            "%(user)s envió la versión %(version)s de «%(title)s» al punto de control 1 "
+            "(oportunidad y veracidad)."
+        )
         % {"user": user, "version": version.number, "title": piece.title},
         link=reverse("content:piece_review", args=[piece.pk]),
-    )  # fmt: skip
+    )
     return piece
 
 
-def _clean_checklist(control_point: int, checklist: dict[str, Any], approving: bool) -> dict[str, bool]:
+def _clean_checklist(
+    control_point: int, checklist: dict[str, Any], approving: bool
+) -> dict[str, bool]:
     keys = [key for key, _label in CHECKLISTS[control_point]]
     unknown = set(checklist) - set(keys)
     if unknown:
@@ -493,16 +599,22 @@ def _clean_checklist(control_point: int, checklist: dict[str, Any], approving: b
         )
     answers = {key: bool(checklist.get(key)) for key in keys}
     if approving and not all(answers.values()):
-        missing = [str(label) for key, label in CHECKLISTS[control_point] if not answers[key]]
+        missing = [
+            str(label) for key, label in CHECKLISTS[control_point] if not answers[key]
+        ]
         raise ValidationFailed(
-            _("Para aprobar, confirme todos los puntos de la lista de chequeo. Falta: %(missing)s.")
+            _(
+                "Para aprobar, confirme todos los puntos de la lista de chequeo. Falta: %(missing)s."
+            )
             % {"missing": "; ".join(missing)},
             errors={"checklist": missing},
         )
     return answers
 
 
-def _seal(user: User, piece: Piece, text_version: TextVersion, asset_set: AssetSet | None) -> str:
+def _seal(
+    user: User, piece: Piece, text_version: TextVersion, asset_set: AssetSet | None
+) -> str:
     seal = compute_seal(text_version, asset_set)
     Piece.objects.filter(pk=piece.pk).update(
         approved_text_version=text_version,
@@ -512,10 +624,16 @@ def _seal(user: User, piece: Piece, text_version: TextVersion, asset_set: AssetS
         sealed_by=user,
     )
     piece.refresh_from_db()
-    record(user, "content.piece.sealed", piece, {
-        "seal": seal, "text_version": text_version.number,
-        "asset_set": asset_set.number if asset_set else None,
-    })  # fmt: skip
+    record(
+        user,
+        "content.piece.sealed",
+        piece,
+        {
+            "seal": seal,
+            "text_version": text_version.number,
+            "asset_set": asset_set.number if asset_set else None,
+        },
+    )
     return seal
 
 
@@ -539,19 +657,27 @@ def _decide(
     judged_number = asset_set.number if asset_set is not None else text_version.number
     if reviewed_number is not None and reviewed_number != judged_number:
         raise ConflictError(
-            _("Usted revisó la versión %(seen)s, pero la vigente es la %(current)s. "
-              "Revise la versión vigente antes de decidir.")
+            _(
+                "Usted revisó la versión %(seen)s, pero la vigente es la %(current)s. "
+                "Revise la versión vigente antes de decidir."
+            )
             % {"seen": reviewed_number, "current": judged_number}
-        )  # fmt: skip
+        )
     authors = {text_version.author_id}
     if asset_set is not None:
-        authors = asset_set_authors(asset_set) | (authors if transition.seals else set())
+        authors = asset_set_authors(asset_set) | (
+            authors if transition.seals else set()
+        )
     if transition.author_excluded and user.pk in authors:
         raise PermissionDeniedError(
-            _("Usted es autor(a) de lo que se está revisando: no puede decidir sobre ello. "
-              "La decisión corresponde al (a la) Jefe(a) o a su encargado(a).")
-        )  # fmt: skip
-    approving = action != PieceAction.RETURN_TEXT and action != PieceAction.RETURN_DESIGN
+            _(
+                "Usted es autor(a) de lo que se está revisando: no puede decidir sobre ello. "
+                "La decisión corresponde al (a la) Jefe(a) o a su encargado(a)."
+            )
+        )
+    approving = (
+        action != PieceAction.RETURN_TEXT and action != PieceAction.RETURN_DESIGN
+    )
     answers = _clean_checklist(transition.control_point, checklist, approving)
     delegation = acting_as_delegate(user, Perm.PIECE_REVIEW)
     updates: dict[str, Any] = {}
@@ -568,11 +694,17 @@ def _decide(
         PieceAction.RETURN_DESIGN: ReviewDecision.RETURNED,
     }[PieceAction(action)]
     review = Review.objects.create(
-        organization_id=piece.organization_id, piece=piece,
-        control_point=transition.control_point, text_version=text_version,
-        asset_set=asset_set, decision=decision, comment=comment.strip(),
-        checklist=answers, reviewer=user, delegation=delegation,
-    )  # fmt: skip
+        organization_id=piece.organization_id,
+        piece=piece,
+        control_point=transition.control_point,
+        text_version=text_version,
+        asset_set=asset_set,
+        decision=decision,
+        comment=comment.strip(),
+        checklist=answers,
+        reviewer=user,
+        delegation=delegation,
+    )
     audit_action = {
         PieceAction.APPROVE_TEXT: "content.text.approved",
         PieceAction.APPROVE_TEXT_FINAL: "content.text.approved_final",
@@ -580,13 +712,20 @@ def _decide(
         PieceAction.APPROVE_DESIGN: "content.design.approved",
         PieceAction.RETURN_DESIGN: "content.design.returned",
     }[PieceAction(action)]
-    record(user, audit_action, piece, {
-        "review": review.pk, "control_point": transition.control_point,
-        "text_version": text_version.number,
-        "asset_set": asset_set.number if asset_set else None,
-        "checklist": answers, "comment": review.comment,
-        "as_delegate_of": str(delegation.delegator) if delegation else None,
-    })  # fmt: skip
+    record(
+        user,
+        audit_action,
+        piece,
+        {
+            "review": review.pk,
+            "control_point": transition.control_point,
+            "text_version": text_version.number,
+            "asset_set": asset_set.number if asset_set else None,
+            "checklist": answers,
+            "comment": review.comment,
+            "as_delegate_of": str(delegation.delegator) if delegation else None,
+        },
+    )
     if transition.seals:
         seal = _seal(user, piece, text_version, asset_set)
         Review.objects.filter(pk=review.pk).update(seal_hash=seal)
@@ -597,47 +736,79 @@ def _decide(
 
 def _notify_decision(user: User, piece: Piece, action: str, review: Review) -> None:
     link = piece_url(piece)
-    values = {"number": piece.number, "title": piece.title, "user": user, "comment": review.comment}
+    values = {
+        "number": piece.number,
+        "title": piece.title,
+        "user": user,
+        "comment": review.comment,
+    }
     if action == PieceAction.RETURN_TEXT:
         notify(
-            [piece.writer, review.text_version.author], kind="piece.returned", exclude=user,
+            [piece.writer, review.text_version.author],
+            kind="piece.returned",
+            exclude=user,
             subject=_("Texto devuelto con ajustes: %(number)s") % values,
-            body=_("%(user)s devolvió «%(title)s» en el punto de control 1:\n\n%(comment)s")
-            % values, link=link,
-        )  # fmt: skip
+            body=_(
+                "%(user)s devolvió «%(title)s» en el punto de control 1:\n\n%(comment)s"
+            )
+            % values,
+            link=link,
+        )
     elif action == PieceAction.RETURN_DESIGN:
         assert review.asset_set is not None
         notify(
-            [piece.designer, review.asset_set.created_by], kind="piece.returned",
+            [piece.designer, review.asset_set.created_by],
+            kind="piece.returned",
             exclude=user,
             subject=_("Diseño devuelto con ajustes: %(number)s") % values,
-            body=_("%(user)s devolvió el diseño de «%(title)s» en el punto de control 2:\n\n"
-                   "%(comment)s") % values, link=link,
-        )  # fmt: skip
+            body=_(
+                "%(user)s devolvió el diseño de «%(title)s» en el punto de control 2:\n\n"
+                "%(comment)s"
+            )
+            % values,
+            link=link,
+        )
     elif action == PieceAction.APPROVE_TEXT:
-        designers = [piece.designer] if piece.designer else users_with_role(
-            piece.organization_id, "profesional"
+        designers = (
+            [piece.designer]
+            if piece.designer
+            else users_with_role(piece.organization_id, "profesional")
         )
         notify(
-            [piece.writer], kind="piece.approved", exclude=user,
+            [piece.writer],
+            kind="piece.approved",
+            exclude=user,
             subject=_("Texto aprobado: %(number)s pasa a diseño") % values,
-            body=_("%(user)s aprobó el texto de «%(title)s».") % values, link=link,
-        )  # fmt: skip
-        notify(
-            designers, kind="piece.design_assigned", exclude=user,
-            subject=_("Pieza para diseñar: %(number)s") % values,
-            body=_("El texto de «%(title)s» fue aprobado y la pieza pasó a diseño.") % values,
+            body=_("%(user)s aprobó el texto de «%(title)s».") % values,
             link=link,
-        )  # fmt: skip
+        )
+        notify(
+            designers,
+            kind="piece.design_assigned",
+            exclude=user,
+            subject=_("Pieza para diseñar: %(number)s") % values,
+            body=_("El texto de «%(title)s» fue aprobado y la pieza pasó a diseño.")
+            % values,
+            link=link,
+        )
     else:  # the visto bueno
         notify(
-            [piece.writer, piece.designer, piece.created_by,
-             *users_with_role(piece.organization_id, "profesional")],
-            kind="piece.ready_to_publish", exclude=user,
+            [
+                piece.writer,
+                piece.designer,
+                piece.created_by,
+                *users_with_role(piece.organization_id, "profesional"),
+            ],
+            kind="piece.ready_to_publish",
+            exclude=user,
             subject=_("Visto bueno: %(number)s lista para publicar") % values,
-            body=_("%(user)s dio el visto bueno a «%(title)s». Ya puede programarse en los "
-                   "canales.") % values, link=link,
-        )  # fmt: skip
+            body=_(
+                "%(user)s dio el visto bueno a «%(title)s». Ya puede programarse en los "
+                "canales."
+            )
+            % values,
+            link=link,
+        )
 
 
 @transaction.atomic
@@ -653,13 +824,20 @@ def decide_text(
 ) -> Review:
     """Control point 1 (activity 7): approve the text, approve it as final, or return it."""
     if action not in (
-        PieceAction.APPROVE_TEXT, PieceAction.APPROVE_TEXT_FINAL, PieceAction.RETURN_TEXT
-    ):  # fmt: skip
+        PieceAction.APPROVE_TEXT,
+        PieceAction.APPROVE_TEXT_FINAL,
+        PieceAction.RETURN_TEXT,
+    ):
         raise ValidationFailed(_("Decisión desconocida para el punto de control 1."))
     return _decide(
-        user, piece, action, reviewed_number=version_number, checklist=checklist or {},
-        comment=comment, lock_version=lock_version,
-    )  # fmt: skip
+        user,
+        piece,
+        action,
+        reviewed_number=version_number,
+        checklist=checklist or {},
+        comment=comment,
+        lock_version=lock_version,
+    )
 
 
 @transaction.atomic
@@ -677,9 +855,14 @@ def decide_design(
     if action not in (PieceAction.APPROVE_DESIGN, PieceAction.RETURN_DESIGN):
         raise ValidationFailed(_("Decisión desconocida para el punto de control 2."))
     return _decide(
-        user, piece, action, reviewed_number=asset_set_number, checklist=checklist or {},
-        comment=comment, lock_version=lock_version,
-    )  # fmt: skip
+        user,
+        piece,
+        action,
+        reviewed_number=asset_set_number,
+        checklist=checklist or {},
+        comment=comment,
+        lock_version=lock_version,
+    )
 
 
 def _reopen(user: User, piece: Piece, action: str, reason: str) -> None:
@@ -687,11 +870,21 @@ def _reopen(user: User, piece: Piece, action: str, reason: str) -> None:
     was_sealed = bool(piece.seal_hash)
     old_seal = piece.seal_hash
     _move(
-        piece, transition, seal_hash="", sealed_at=None, sealed_by=None,
-        approved_text_version=None, approved_asset_set=None,
-    )  # fmt: skip
+        piece,
+        transition,
+        seal_hash="",
+        sealed_at=None,
+        sealed_by=None,
+        approved_text_version=None,
+        approved_asset_set=None,
+    )
     if was_sealed:
-        record(user, "content.piece.seal_voided", piece, {"seal": old_seal, "reason": reason})
+        record(
+            user,
+            "content.piece.seal_voided",
+            piece,
+            {"seal": old_seal, "reason": reason},
+        )
     record(user, "content.piece.reopened", piece, {"action": action, "reason": reason})
 
 
@@ -706,19 +899,25 @@ def reopen(user: User, piece: Piece, action: str, *, reason: str) -> Piece:
 
 
 @transaction.atomic
-def cancel_piece(user: User, piece: Piece, *, reason: str, lock_version: int | None = None) -> Piece:
+def cancel_piece(
+    user: User, piece: Piece, *, reason: str, lock_version: int | None = None
+) -> Piece:
     """Cancel a piece before its visto bueno; the reason is mandatory."""
     piece = _load(piece)
-    transition = _check_transition(user, piece, PieceAction.CANCEL, reason, lock_version)
+    transition = _check_transition(
+        user, piece, PieceAction.CANCEL, reason, lock_version
+    )
     _move(piece, transition, cancel_reason=reason.strip())
     record(user, "content.piece.cancelled", piece, {"reason": reason.strip()})
     notify(
-        [piece.writer, piece.designer], kind="piece.cancelled", exclude=user,
+        [piece.writer, piece.designer],
+        kind="piece.cancelled",
+        exclude=user,
         subject=_("Pieza cancelada: %(number)s") % {"number": piece.number},
         body=_("%(user)s canceló «%(title)s»: %(reason)s")
         % {"user": user, "title": piece.title, "reason": reason},
         link=piece_url(piece),
-    )  # fmt: skip
+    )
     return piece
 
 
@@ -748,9 +947,12 @@ def _check_design_editable(user: User, piece: Piece) -> None:
     require(user, Perm.PIECE_DESIGN)
     if piece.state not in DESIGN_EDITABLE:
         raise TransitionNotAllowed(
-            _("El diseño solo se puede cambiar en «Diseño» o «Ajustes al diseño»; la pieza "
-              "está en «%(state)s».") % {"state": PieceState(piece.state).label}
-        )  # fmt: skip
+            _(
+                "El diseño solo se puede cambiar en «Diseño» o «Ajustes al diseño»; la pieza "
+                "está en «%(state)s»."
+            )
+            % {"state": PieceState(piece.state).label}
+        )
 
 
 def _clean_asset_fields(
@@ -797,19 +999,32 @@ def add_asset(
     )
     asset_set = _draft_asset_set(user, piece)
     asset = Asset(
-        organization_id=piece.organization_id, asset_set=asset_set,
-        position=asset_set.assets.count(), alt_text=alt_text, decorative=decorative,
-        captions_mode=captions_mode, captions_reviewed=captions_reviewed,
+        organization_id=piece.organization_id,
+        asset_set=asset_set,
+        position=asset_set.assets.count(),
+        alt_text=alt_text,
+        decorative=decorative,
+        captions_mode=captions_mode,
+        captions_reviewed=captions_reviewed,
         uploaded_by=user,
-    )  # fmt: skip
+    )
     asset.fill_from_upload(upload, checked, "assets")
     if captions_upload is not None and checked.kind == "video":
         _attach_captions(asset, captions_upload, captions_name)
     asset.save()
-    record(user, "content.asset.added", piece, {
-        "asset_set": asset_set.number, "file": asset.original_name, "sha256": asset.sha256,
-        "kind": asset.kind, "alt_text": asset.alt_text, "decorative": asset.decorative,
-    })  # fmt: skip
+    record(
+        user,
+        "content.asset.added",
+        piece,
+        {
+            "asset_set": asset_set.number,
+            "file": asset.original_name,
+            "sha256": asset.sha256,
+            "kind": asset.kind,
+            "alt_text": asset.alt_text,
+            "decorative": asset.decorative,
+        },
+    )
     return asset
 
 
@@ -844,23 +1059,42 @@ def update_asset(
     _check_design_editable(user, piece)
     if asset.asset_set.is_frozen:
         raise TransitionNotAllowed(
-            _("Ese diseño ya fue enviado a revisión y no cambia; agregue los archivos de nuevo.")
+            _(
+                "Ese diseño ya fue enviado a revisión y no cambia; agregue los archivos de nuevo."
+            )
         )
     alt_text, decorative, captions_mode = _clean_asset_fields(
         asset.kind, alt_text, decorative, captions_mode or asset.captions_mode
     )
-    before = {"alt_text": asset.alt_text, "decorative": asset.decorative,
-              "captions_mode": asset.captions_mode}  # fmt: skip
-    asset.alt_text, asset.decorative, asset.captions_mode = alt_text, decorative, captions_mode
+    before = {
+        "alt_text": asset.alt_text,
+        "decorative": asset.decorative,
+        "captions_mode": asset.captions_mode,
+    }
+    asset.alt_text, asset.decorative, asset.captions_mode = (
+        alt_text,
+        decorative,
+        captions_mode,
+    )
     asset.captions_reviewed = captions_reviewed
     if captions_upload is not None and asset.kind == "video":
         _attach_captions(asset, captions_upload, captions_name)
     asset.save()
-    record(user, "content.asset.updated", piece, {
-        "asset": asset.pk, "file": asset.original_name, "before": before,
-        "after": {"alt_text": asset.alt_text, "decorative": asset.decorative,
-                  "captions_mode": asset.captions_mode},
-    })  # fmt: skip
+    record(
+        user,
+        "content.asset.updated",
+        piece,
+        {
+            "asset": asset.pk,
+            "file": asset.original_name,
+            "before": before,
+            "after": {
+                "alt_text": asset.alt_text,
+                "decorative": asset.decorative,
+                "captions_mode": asset.captions_mode,
+            },
+        },
+    )
     return asset
 
 
@@ -871,10 +1105,19 @@ def remove_asset(user: User, asset: Asset) -> None:
     piece = _load(asset.asset_set.piece)
     _check_design_editable(user, piece)
     if asset.asset_set.is_frozen:
-        raise TransitionNotAllowed(_("Ese diseño ya fue enviado a revisión y no cambia."))
-    record(user, "content.asset.removed", piece, {
-        "asset_set": asset.asset_set.number, "file": asset.original_name, "sha256": asset.sha256,
-    })  # fmt: skip
+        raise TransitionNotAllowed(
+            _("Ese diseño ya fue enviado a revisión y no cambia.")
+        )
+    record(
+        user,
+        "content.asset.removed",
+        piece,
+        {
+            "asset_set": asset.asset_set.number,
+            "file": asset.original_name,
+            "sha256": asset.sha256,
+        },
+    )
     Asset.objects.filter(pk=asset.pk).delete()
 
 
@@ -884,7 +1127,9 @@ def submit_design(
 ) -> Piece:
     """Send the draft design to control point 2 (activity 11); it is frozen from now on."""
     piece = _load(piece)
-    transition = _check_transition(user, piece, PieceAction.SUBMIT_DESIGN, comment, lock_version)
+    transition = _check_transition(
+        user, piece, PieceAction.SUBMIT_DESIGN, comment, lock_version
+    )
     asset_set = piece.latest_asset_set
     if asset_set is None or asset_set.is_frozen or not asset_set.assets.exists():
         raise ValidationFailed(
@@ -898,7 +1143,9 @@ def submit_design(
     ]
     if problems:
         raise ValidationFailed(
-            _("Complete la accesibilidad antes de enviar (Resolución 1519 de 2020): %(list)s")
+            _(
+                "Complete la accesibilidad antes de enviar (Resolución 1519 de 2020): %(list)s"
+            )
             % {"list": " ".join(problems)},
             errors={"assets": problems},
         )
@@ -907,17 +1154,29 @@ def submit_design(
         submitted_at=now, submitted_by=user, note=comment[:300]
     )
     _move(piece, transition)
-    record(user, "content.design.submitted", piece, {
-        "asset_set": asset_set.number,
-        "files": [{"name": a.original_name, "sha256": a.sha256} for a in asset_set.assets.all()],
-    })  # fmt: skip
+    record(
+        user,
+        "content.design.submitted",
+        piece,
+        {
+            "asset_set": asset_set.number,
+            "files": [
+                {"name": a.original_name, "sha256": a.sha256}
+                for a in asset_set.assets.all()
+            ],
+        },
+    )
     notify(
-        approvers(piece.organization_id), kind="piece.submitted", exclude=user,
+        approvers(piece.organization_id),
+        kind="piece.submitted",
+        exclude=user,
         subject=_("Diseño para revisar: %(number)s") % {"number": piece.number},
-        body=_("%(user)s envió el diseño v%(version)s de «%(title)s» al punto de control 2.")
+        body=_(
+            "%(user)s envió el diseño v%(version)s de «%(title)s» al punto de control 2."
+        )
         % {"user": user, "version": asset_set.number, "title": piece.title},
         link=reverse("content:piece_review", args=[piece.pk]),
-    )  # fmt: skip
+    )
     return piece
 
 
@@ -962,17 +1221,29 @@ def escalate_stale_urgent_reviews(now: datetime.datetime | None = None) -> int:
                 continue
             delegates = active_delegates(piece.organization_id)
             recipients = delegates or approvers(piece.organization_id)
-            record(None, "content.piece.escalated", piece, {
-                "hours": piece.organization.urgent_review_hours,
-                "recipients": [str(u) for u in recipients],
-            }, organization=piece.organization_id)  # fmt: skip
+            record(
+                None,
+                "content.piece.escalated",
+                piece,
+                {
+                    "hours": piece.organization.urgent_review_hours,
+                    "recipients": [str(u) for u in recipients],
+                },
+                organization=piece.organization_id,
+            )
             notify(
-                recipients, kind="piece.escalated",
+                recipients,
+                kind="piece.escalated",
                 subject=_("URGENTE sin revisar: %(number)s") % {"number": piece.number},
-                body=_("La pieza urgente «%(title)s» lleva más de %(hours)s horas esperando "
-                       "revisión. Como encargado(a) puede revisarla.")
-                % {"title": piece.title, "hours": piece.organization.urgent_review_hours},
+                body=_(
+                    "La pieza urgente «%(title)s» lleva más de %(hours)s horas esperando "
+                    "revisión. Como encargado(a) puede revisarla."
+                )
+                % {
+                    "title": piece.title,
+                    "hours": piece.organization.urgent_review_hours,
+                },
                 link=reverse("content:piece_review", args=[piece.pk]),
-            )  # fmt: skip
+            )
             count += 1
     return count

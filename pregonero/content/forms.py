@@ -29,7 +29,9 @@ class PieceForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label=_("Título"), max_length=200)
     format = forms.ChoiceField(label=_("Formato"), choices=PieceFormat.choices)
     brief = forms.CharField(
-        label=_("Enfoque e instrucciones"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Enfoque e instrucciones"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     need = forms.ModelChoiceField(
         label=_("Necesidad que atiende"), queryset=Need.objects.none(), required=False
@@ -44,13 +46,17 @@ class PieceForm(StyledFormMixin, forms.Form):
         label=_("Campaña"), queryset=Campaign.objects.none(), required=False
     )
     audiences = forms.ModelMultipleChoiceField(
-        label=_("Públicos de interés"), queryset=Audience.objects.none(), required=False,
+        label=_("Públicos de interés"),
+        queryset=Audience.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     channels = forms.ModelMultipleChoiceField(
-        label=_("Canales previstos"), queryset=Channel.objects.none(), required=False,
+        label=_("Canales previstos"),
+        queryset=Channel.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     writer = forms.ModelChoiceField(
         label=_("Redactor(a)"), queryset=User.objects.none(), required=False
     )
@@ -61,15 +67,21 @@ class PieceForm(StyledFormMixin, forms.Form):
     desired_date = forms.DateField(
         label=_("Fecha deseada (oportunidad)"), required=False, widget=DateInput()
     )
-    planned_date = forms.DateField(label=_("Fecha planeada"), required=False, widget=DateInput())
+    planned_date = forms.DateField(
+        label=_("Fecha planeada"), required=False, widget=DateInput()
+    )
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = organization_id
         fields: Any = self.fields
-        fields["need"].queryset = Need.objects.for_org(org).open().order_by("-created_at")
-        fields["dependency"].queryset = Dependency.objects.for_org(org).filter(active=True)
+        fields["need"].queryset = (
+            Need.objects.for_org(org).open().order_by("-created_at")
+        )
+        fields["dependency"].queryset = Dependency.objects.for_org(org).filter(
+            active=True
+        )
         fields["program"].queryset = Program.objects.for_org(org).filter(active=True)
         fields["campaign"].queryset = Campaign.objects.for_org(org).filter(active=True)
         fields["audiences"].queryset = Audience.objects.for_org(org).filter(active=True)
@@ -82,9 +94,13 @@ class TextForm(StyledFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Texto de la pieza"),
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Oraciones cortas, la idea principal primero, lenguaje claro e incluyente."),
+        help_text=_(
+            "Oraciones cortas, la idea principal primero, lenguaje claro e incluyente."
+        ),
     )
-    note = forms.CharField(label=_("Qué cambió en esta versión"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("Qué cambió en esta versión"), required=False, max_length=300
+    )
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
@@ -104,23 +120,31 @@ class TextForm(StyledFormMixin, forms.Form):
             )
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea | forms.TextInput):
-                field.widget.attrs["class"] = field.widget.attrs.get("class", "form-control")
+                field.widget.attrs["class"] = field.widget.attrs.get(
+                    "class", "form-control"
+                )
 
     def variant_fields(self) -> list[tuple[Channel, Any, Any]]:
         return [
-            (c, self[f"variant_{c.pk}_title"], self[f"variant_{c.pk}_body"]) for c in self.channels
+            (c, self[f"variant_{c.pk}_title"], self[f"variant_{c.pk}_body"])
+            for c in self.channels
         ]
 
     def variants(self) -> dict[int, tuple[str, str]]:
         data = self.cleaned_data
         return {
-            c.pk: (data.get(f"variant_{c.pk}_title", ""), data.get(f"variant_{c.pk}_body", ""))
+            c.pk: (
+                data.get(f"variant_{c.pk}_title", ""),
+                data.get(f"variant_{c.pk}_body", ""),
+            )
             for c in self.channels
         }
 
 
 class SourceForm(StyledFormMixin, forms.Form):
-    description = forms.CharField(label=_("Fuente consultada"), max_length=300, required=False)
+    description = forms.CharField(
+        label=_("Fuente consultada"), max_length=300, required=False
+    )
     url = forms.CharField(label=_("Enlace"), max_length=500, required=False)
 
 
@@ -130,20 +154,28 @@ SourceFormSet = forms.formset_factory(SourceForm, extra=1, max_num=30)
 class AssetForm(StyledFormMixin, forms.Form):
     file = forms.FileField(
         label=_("Archivo (imagen, video, PDF o audio)"),
-        help_text=_("No se aceptan SVG ni programas. El tipo se comprueba por el contenido."),
+        help_text=_(
+            "No se aceptan SVG ni programas. El tipo se comprueba por el contenido."
+        ),
     )
     alt_text = forms.CharField(
         label=_("Texto alternativo / descripción"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Describa lo que muestra la imagen y el texto que contiene (Resolución 1519 "
-                    "de 2020). Para audio, la transcripción."),
-    )  # fmt: skip
-    decorative = forms.BooleanField(label=_("Imagen decorativa (no necesita descripción)"), required=False)
+        help_text=_(
+            "Describa lo que muestra la imagen y el texto que contiene (Resolución 1519 "
+            "de 2020). Para audio, la transcripción."
+        ),
+    )
+    decorative = forms.BooleanField(
+        label=_("Imagen decorativa (no necesita descripción)"), required=False
+    )
     captions_mode = forms.ChoiceField(
         label=_("Subtítulos del video"), choices=CaptionsMode.choices, required=False
     )
-    captions_file = forms.FileField(label=_("Archivo de subtítulos (SRT o WebVTT)"), required=False)
+    captions_file = forms.FileField(
+        label=_("Archivo de subtítulos (SRT o WebVTT)"), required=False
+    )
     captions_reviewed = forms.BooleanField(
         label=_("Subtítulos revisados por una persona (no automáticos)"), required=False
     )
@@ -175,7 +207,9 @@ class ReviewForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.control_point = control_point
         for key, label in CHECKLISTS[control_point]:
-            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"check_{key}"] = forms.BooleanField(
+                label=label, required=False
+            )
             self.fields[f"check_{key}"].widget.attrs["class"] = "form-check-input"
 
     def checklist(self) -> dict[str, bool]:

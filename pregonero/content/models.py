@@ -32,9 +32,31 @@ class PieceFormat(models.TextChoices):
     AUDIO = "audio", _("Audio")
 
 
+# Publication statuses by value: content never imports publishing.
+_LIVE_PUBLICATION = ("scheduled", "publishing", "published", "unconfirmed", "failed")
+_PROBLEM_PUBLICATION = ("failed", "unconfirmed")
+
+
 class PieceQuerySet(OrgQuerySet):
     def in_progress(self) -> PieceQuerySet:
         return self.filter(state__in=IN_PROGRESS)
+
+    def with_publication_counts(self) -> PieceQuerySet:
+        """Per-channel publication status, derived (never stored): total, published,
+        failed or unconfirmed — "publicada en 4 de 5"."""
+        return self.annotate(
+            pub_total=models.Count(
+                "publications",
+                filter=models.Q(publications__status__in=_LIVE_PUBLICATION),
+            ),
+            pub_published=models.Count(
+                "publications", filter=models.Q(publications__status="published")
+            ),
+            pub_failed=models.Count(
+                "publications",
+                filter=models.Q(publications__status__in=_PROBLEM_PUBLICATION),
+            ),
+        )
 
 
 class Piece(OrgScopedModel):
@@ -44,7 +66,10 @@ class Piece(OrgScopedModel):
     title = models.CharField(_("título"), max_length=200)
     brief = models.TextField(_("enfoque / instrucciones"), blank=True)
     format = models.CharField(
-        _("formato"), max_length=20, choices=PieceFormat.choices, default=PieceFormat.IMAGE
+        _("formato"),
+        max_length=20,
+        choices=PieceFormat.choices,
+        default=PieceFormat.IMAGE,
     )
     need = models.ForeignKey(
         "intake.Need",
@@ -79,7 +104,10 @@ class Piece(OrgScopedModel):
         verbose_name=_("campaña"),
     )
     audiences = models.ManyToManyField(
-        Audience, related_name="pieces", blank=True, verbose_name=_("públicos de interés")
+        Audience,
+        related_name="pieces",
+        blank=True,
+        verbose_name=_("públicos de interés"),
     )
     channels = models.ManyToManyField(
         Channel, related_name="pieces", blank=True, verbose_name=_("canales previstos")
@@ -101,10 +129,16 @@ class Piece(OrgScopedModel):
         verbose_name=_("diseñador(a)"),
     )
     created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("creada por")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("creada por"),
     )
     state = models.CharField(
-        _("estado"), max_length=20, choices=PieceState.choices, default=PieceState.DRAFTING
+        _("estado"),
+        max_length=20,
+        choices=PieceState.choices,
+        default=PieceState.DRAFTING,
     )
     urgent = models.BooleanField(_("urgente"), default=False)
     text_only = models.BooleanField(
@@ -112,7 +146,9 @@ class Piece(OrgScopedModel):
         default=False,
         help_text=_("Lo decide el (la) Jefe(a) en el punto de control 1."),
     )
-    desired_date = models.DateField(_("fecha deseada (oportunidad)"), null=True, blank=True)
+    desired_date = models.DateField(
+        _("fecha deseada (oportunidad)"), null=True, blank=True
+    )
     planned_date = models.DateField(_("fecha planeada"), null=True, blank=True)
     latest_text_version = models.ForeignKey(
         "TextVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -132,20 +168,26 @@ class Piece(OrgScopedModel):
     seal_hash = models.CharField(_("sello (SHA-256)"), max_length=64, blank=True)
     sealed_at = models.DateTimeField(_("visto bueno"), null=True, blank=True)
     sealed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     cancel_reason = models.TextField(_("motivo de la cancelación"), blank=True)
     updated_at = models.DateTimeField(_("modificada"), auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
 
-    objects = PieceQuerySet.as_manager()
+    objects = PieceQuerySet.as_manager()  # type: ignore[misc]  # narrows the base manager
 
     class Meta:
         verbose_name = _("pieza comunicativa")
         verbose_name_plural = _("piezas comunicativas")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="piece_number")
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="piece_number"
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "state", "-created_at"]),
@@ -170,12 +212,17 @@ class Piece(OrgScopedModel):
 class TextVersion(models.Model):
     """One immutable version of a piece's text, with its channel variants and sources."""
 
-    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="text_versions")
+    piece = models.ForeignKey(
+        Piece, on_delete=models.PROTECT, related_name="text_versions"
+    )
     number = models.PositiveIntegerField(_("versión"))
     body = models.TextField(_("texto"))
     note = models.CharField(_("nota del cambio"), max_length=300, blank=True)
     author = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("autor(a)")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("autor(a)"),
     )
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     content_hash = models.CharField(max_length=64)
@@ -185,7 +232,9 @@ class TextVersion(models.Model):
         verbose_name_plural = _("versiones del texto")
         ordering = ["piece", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["piece", "number"], name="text_version_number")
+            models.UniqueConstraint(
+                fields=["piece", "number"], name="text_version_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -214,18 +263,24 @@ class TextVersion(models.Model):
 class ChannelVariant(models.Model):
     """The text adapted to one channel, part of an immutable version."""
 
-    version = models.ForeignKey(TextVersion, on_delete=models.PROTECT, related_name="variants")
+    version = models.ForeignKey(
+        TextVersion, on_delete=models.PROTECT, related_name="variants"
+    )
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("canal")
     )
-    title = models.CharField(_("título (YouTube, LinkedIn)"), max_length=200, blank=True)
+    title = models.CharField(
+        _("título (YouTube, LinkedIn)"), max_length=200, blank=True
+    )
     body = models.TextField(_("texto para el canal"))
 
     class Meta:
         verbose_name = _("variante por canal")
         verbose_name_plural = _("variantes por canal")
         constraints = [
-            models.UniqueConstraint(fields=["version", "channel"], name="variant_per_channel")
+            models.UniqueConstraint(
+                fields=["version", "channel"], name="variant_per_channel"
+            )
         ]
 
     def __str__(self) -> str:
@@ -235,7 +290,9 @@ class ChannelVariant(models.Model):
 class VersionSource(models.Model):
     """A source consulted for the veracity of a version (control point 1)."""
 
-    version = models.ForeignKey(TextVersion, on_delete=models.PROTECT, related_name="sources")
+    version = models.ForeignKey(
+        TextVersion, on_delete=models.PROTECT, related_name="sources"
+    )
     description = models.CharField(_("fuente consultada"), max_length=300)
     url = models.URLField(_("enlace"), blank=True, max_length=500)
 
@@ -252,7 +309,9 @@ class TextDraft(OrgScopedModel):
     """Text kept aside when a save was refused as stale: nothing typed is lost."""
 
     piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="drafts")
-    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     based_on = models.PositiveIntegerField(_("basado en la versión"), null=True)
     body = models.TextField(_("texto"))
     payload = models.JSONField(default=dict)
@@ -274,13 +333,21 @@ class AssetSet(models.Model):
     any change is a new set (which copies the files it keeps).
     """
 
-    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="asset_sets")
+    piece = models.ForeignKey(
+        Piece, on_delete=models.PROTECT, related_name="asset_sets"
+    )
     number = models.PositiveIntegerField(_("versión del diseño"))
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.CharField(_("nota del cambio"), max_length=300, blank=True)
 
@@ -321,14 +388,22 @@ class CaptionsMode(models.TextChoices):
 
 
 class Asset(StoredFile):
-    asset_set = models.ForeignKey(AssetSet, on_delete=models.PROTECT, related_name="assets")
+    asset_set = models.ForeignKey(
+        AssetSet, on_delete=models.PROTECT, related_name="assets"
+    )
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
     alt_text = models.TextField(_("texto alternativo"), blank=True)
     decorative = models.BooleanField(_("imagen decorativa"), default=False)
     captions_mode = models.CharField(
-        _("subtítulos"), max_length=12, choices=CaptionsMode.choices, blank=True, default=""
+        _("subtítulos"),
+        max_length=12,
+        choices=CaptionsMode.choices,
+        blank=True,
+        default="",
     )
-    captions_file = models.FileField(_("archivo de subtítulos"), blank=True, max_length=300)
+    captions_file = models.FileField(
+        _("archivo de subtítulos"), blank=True, max_length=300
+    )
     captions_sha256 = models.CharField(max_length=64, blank=True)
     captions_reviewed = models.BooleanField(
         _("subtítulos revisados (no automáticos)"), default=False
@@ -346,8 +421,10 @@ class Asset(StoredFile):
             return str(_("Falta el texto alternativo (o marcarla como decorativa)."))
         if self.kind == "video" and not self.captions_mode:
             return str(_("Faltan los subtítulos del video."))
-        if self.kind == "video" and self.captions_mode == CaptionsMode.SIDECAR and not (
-            self.captions_file
+        if (
+            self.kind == "video"
+            and self.captions_mode == CaptionsMode.SIDECAR
+            and not (self.captions_file)
         ):
             return str(_("Falta el archivo de subtítulos."))
         if self.kind == "audio" and not self.alt_text.strip():
@@ -363,10 +440,19 @@ class ReviewDecision(models.TextChoices):
 
 CHECKLISTS: dict[int, list[tuple[str, Any]]] = {
     1: [
-        ("timeliness", _("Oportunidad: la información es oportuna para la fecha prevista")),
-        ("veracity", _("Veracidad: los datos están verificados con las fuentes consultadas")),
+        (
+            "timeliness",
+            _("Oportunidad: la información es oportuna para la fecha prevista"),
+        ),
+        (
+            "veracity",
+            _("Veracidad: los datos están verificados con las fuentes consultadas"),
+        ),
         ("clear_inclusive", _("Lenguaje claro, incluyente y respetuoso")),
-        ("institutional_image", _("Imagen institucional y ausencia de marcas de gobierno")),
+        (
+            "institutional_image",
+            _("Imagen institucional y ausencia de marcas de gobierno"),
+        ),
     ],
     2: [
         ("importance", _("Importancia y necesidad de comunicación del tema")),
@@ -383,7 +469,10 @@ class Review(OrgScopedModel):
     piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="reviews")
     control_point = models.PositiveSmallIntegerField(_("punto de control"))
     text_version = models.ForeignKey(
-        TextVersion, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("texto")
+        TextVersion,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("texto"),
     )
     asset_set = models.ForeignKey(
         AssetSet,
@@ -393,11 +482,16 @@ class Review(OrgScopedModel):
         related_name="reviews",
         verbose_name=_("diseño"),
     )
-    decision = models.CharField(_("decisión"), max_length=20, choices=ReviewDecision.choices)
+    decision = models.CharField(
+        _("decisión"), max_length=20, choices=ReviewDecision.choices
+    )
     comment = models.TextField(_("observaciones"), blank=True)
     checklist = models.JSONField(_("lista de chequeo"), default=dict)
     reviewer = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("revisor(a)")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revisor(a)"),
     )
     delegation = models.ForeignKey(
         "accounts.Delegation",
@@ -420,7 +514,9 @@ class Review(OrgScopedModel):
 
 
 def canonical_hash(payload: Any) -> str:
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    blob = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

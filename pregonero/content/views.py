@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +18,13 @@ from pregonero.audit.timeline import timeline_for
 from pregonero.core.errors import ConflictError, DomainError
 from pregonero.core.forms import apply_domain_error
 from pregonero.core.models import Audience, Campaign, Channel, Dependency
-from pregonero.core.viewutils import download, flash_error, get_for_org, paginate
+from pregonero.core.viewutils import (
+    AuthedHttpRequest,
+    download,
+    flash_error,
+    get_for_org,
+    paginate,
+)
 
 from . import actions
 from .diff import has_changes, word_diff
@@ -43,176 +49,261 @@ from .workflow import (
 
 # Publication statuses, by value: content must not import publishing.
 _PUBLISHED = "published"
-_FAILED = ("failed", "unconfirmed")
 _LIVE = ("scheduled", "publishing", "published", "unconfirmed", "failed")
 
 
-def _piece(request: HttpRequest, pk: int, *related: str) -> Piece:
-    return get_for_org(visible_pieces(request.user).select_related(*related), request, pk=pk)
-
-
-def with_publication_counts(qs: Any) -> Any:
-    """Annotate each piece with its per-channel publication status (derived, never stored)."""
-    return qs.annotate(
-        pub_total=Count("publications", filter=Q(publications__status__in=_LIVE)),
-        pub_published=Count("publications", filter=Q(publications__status=_PUBLISHED)),
-        pub_failed=Count("publications", filter=Q(publications__status__in=_FAILED)),
+def _piece(request: AuthedHttpRequest, pk: int, *related: str) -> Piece:
+    return get_for_org(
+        visible_pieces(request.user).select_related(*related), request, pk=pk
     )
 
 
 @login_required
-def piece_list(request: HttpRequest) -> HttpResponse:
+def piece_list(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     if not has_perm(user, Perm.PIECE_VIEW):
         raise PermissionDenied
     org = user.organization_id
-    pieces = with_publication_counts(
-        visible_pieces(user).select_related("writer", "designer", "dependency", "campaign")
-    ).order_by("-created_at")
-    filters = {key: request.GET.get(key, "") for key in
-               ("estado", "canal", "dependencia", "campana", "publico", "formato", "q")}  # fmt: skip
+    pieces = (
+        visible_pieces(user)
+        .with_publication_counts()
+        .select_related("writer", "designer", "dependency", "campaign")
+        .order_by("-created_at")
+    )
+    filters = {
+        key: request.GET.get(key, "")
+        for key in (
+            "estado",
+            "canal",
+            "dependencia",
+            "campana",
+            "publico",
+            "formato",
+            "q",
+        )
+    }
     if filters["estado"] in PieceState.values:
         pieces = pieces.filter(state=filters["estado"])
     if filters["formato"] in PieceFormat.values:
         pieces = pieces.filter(format=filters["formato"])
-    for key, lookup in (("canal", "channels"), ("dependencia", "dependency_id"),
-                        ("campana", "campaign_id"), ("publico", "audiences")):  # fmt: skip
+    for key, lookup in (
+        ("canal", "channels"),
+        ("dependencia", "dependency_id"),
+        ("campana", "campaign_id"),
+        ("publico", "audiences"),
+    ):
         if filters[key].isdigit():
             pieces = pieces.filter(**{lookup: int(filters[key])})
     if filters["q"]:
-        pieces = pieces.filter(Q(title__icontains=filters["q"]) | Q(number__icontains=filters["q"]))
+        pieces = pieces.filter(
+            Q(title__icontains=filters["q"]) | Q(number__icontains=filters["q"])
+        )
     page = paginate(request, pieces)
-    return render(request, "content/piece_list.html", {
-        "page": page, "filters": filters, "states": PieceState.choices,
-        "formats": PieceFormat.choices,
-        "channels": Channel.objects.for_org(org), "dependencies": Dependency.objects.for_org(org),
-        "campaigns": Campaign.objects.for_org(org), "audiences": Audience.objects.for_org(org),
-        "nav": "pieces",
-    })  # fmt: skip
+    return render(
+        request,
+        "content/piece_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "states": PieceState.choices,
+            "formats": PieceFormat.choices,
+            "channels": Channel.objects.for_org(org),
+            "dependencies": Dependency.objects.for_org(org),
+            "campaigns": Campaign.objects.for_org(org),
+            "audiences": Audience.objects.for_org(org),
+            "nav": "pieces",
+        },
+    )
 
 
 def _piece_data(form: PieceForm) -> actions.PieceData:
     data = form.cleaned_data
     return actions.PieceData(
-        title=data["title"], format=data["format"], brief=data["brief"], need=data["need"],
-        dependency=data["dependency"], program=data["program"], campaign=data["campaign"],
-        audiences=list(data["audiences"]), channels=list(data["channels"]),
-        writer=data["writer"], designer=data["designer"], urgent=data["urgent"],
-        desired_date=data["desired_date"], planned_date=data["planned_date"],
-    )  # fmt: skip
+        title=data["title"],
+        format=data["format"],
+        brief=data["brief"],
+        need=data["need"],
+        dependency=data["dependency"],
+        program=data["program"],
+        campaign=data["campaign"],
+        audiences=list(data["audiences"]),
+        channels=list(data["channels"]),
+        writer=data["writer"],
+        designer=data["designer"],
+        urgent=data["urgent"],
+        desired_date=data["desired_date"],
+        planned_date=data["planned_date"],
+    )
 
 
 @login_required
-def piece_create(request: HttpRequest) -> HttpResponse:
+def piece_create(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     if not has_perm(user, Perm.PIECE_CREATE):
         raise PermissionDenied
     initial: dict[str, Any] = {}
     if has_perm(user, Perm.PIECE_WRITE):
         initial["writer"] = user.pk
-    form = PieceForm(request.POST or None, initial=initial, organization_id=user.organization_id)
+    form = PieceForm(
+        request.POST or None, initial=initial, organization_id=user.organization_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             piece = actions.create_piece(user, _piece_data(form))
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("Pieza %(number)s creada.") % {"number": piece.number})
+            messages.success(
+                request, _("Pieza %(number)s creada.") % {"number": piece.number}
+            )
             return redirect("content:piece_detail", piece.pk)
     return render(request, "content/piece_form.html", {"form": form, "nav": "pieces"})
 
 
 @login_required
-def piece_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     piece = _piece(request, pk)
     if not has_perm(user, Perm.PIECE_CREATE):
         raise PermissionDenied
     initial = {
-        "title": piece.title, "format": piece.format, "brief": piece.brief,
-        "need": piece.need_id, "dependency": piece.dependency_id, "program": piece.program_id,
-        "campaign": piece.campaign_id, "audiences": list(piece.audiences.all()),
-        "channels": list(piece.channels.all()), "writer": piece.writer_id,
-        "designer": piece.designer_id, "urgent": piece.urgent,
-        "desired_date": piece.desired_date, "planned_date": piece.planned_date,
+        "title": piece.title,
+        "format": piece.format,
+        "brief": piece.brief,
+        "need": piece.need_id,
+        "dependency": piece.dependency_id,
+        "program": piece.program_id,
+        "campaign": piece.campaign_id,
+        "audiences": list(piece.audiences.all()),
+        "channels": list(piece.channels.all()),
+        "writer": piece.writer_id,
+        "designer": piece.designer_id,
+        "urgent": piece.urgent,
+        "desired_date": piece.desired_date,
+        "planned_date": piece.planned_date,
         "lock_version": piece.lock_version,
-    }  # fmt: skip
-    form = PieceForm(request.POST or None, initial=initial, organization_id=user.organization_id)
+    }
+    form = PieceForm(
+        request.POST or None, initial=initial, organization_id=user.organization_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_piece(
-                user, piece, _piece_data(form), lock_version=form.cleaned_data["lock_version"] or 0
+                user,
+                piece,
+                _piece_data(form),
+                lock_version=form.cleaned_data["lock_version"] or 0,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Datos de la pieza guardados."))
             return redirect("content:piece_detail", piece.pk)
-    return render(request, "content/piece_form.html", {"form": form, "piece": piece, "nav": "pieces"})
-
-
-def _buttons(request: HttpRequest, piece: Piece) -> list[Any]:
-    perms = {str(p) for p in _perms(request)}
-    return allowed_actions(
-        piece.state, perms, is_author_of_reviewed=is_author_of_reviewed(request.user, piece)
+    return render(
+        request,
+        "content/piece_form.html",
+        {"form": form, "piece": piece, "nav": "pieces"},
     )
 
 
-def _perms(request: HttpRequest) -> set[Any]:
+def _buttons(request: AuthedHttpRequest, piece: Piece) -> list[Any]:
+    perms = {str(p) for p in _perms(request)}
+    return allowed_actions(
+        piece.state,
+        perms,
+        is_author_of_reviewed=is_author_of_reviewed(request.user, piece),
+    )
+
+
+def _perms(request: AuthedHttpRequest) -> set[Any]:
     from pregonero.accounts.permissions import perms_for
 
     return perms_for(request.user)
 
 
 @login_required
-def piece_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     piece = _piece(
-        request, pk, "need", "writer", "designer", "dependency", "program", "campaign",
-        "latest_text_version__author", "latest_asset_set", "sealed_by", "created_by",
-    )  # fmt: skip
+        request,
+        pk,
+        "need",
+        "writer",
+        "designer",
+        "dependency",
+        "program",
+        "campaign",
+        "latest_text_version__author",
+        "latest_asset_set",
+        "sealed_by",
+        "created_by",
+    )
     versions = list(piece.text_versions.select_related("author").order_by("-number"))
     current = piece.latest_text_version
     asset_set = piece.latest_asset_set
     publications = list(
-        piece.publications.select_related("channel", "recorded_by").order_by("channel__name")  # type: ignore[attr-defined]
+        piece.publications.select_related("channel", "recorded_by").order_by(
+            "channel__name"
+        )
     )
     transitions = [t for t in _buttons(request, piece) if t.control_point is None]
-    drafts = TextDraft.objects.filter(piece=piece, author=request.user, dismissed_at__isnull=True)
-    return render(request, "content/piece_detail.html", {
-        "piece": piece, "versions": versions, "current": current,
-        "variants": current.variants.select_related("channel") if current else [],
-        "sources": current.sources.all() if current else [],
-        "asset_set": asset_set,
-        "assets": asset_set.assets.all() if asset_set else [],
-        "reviews": piece.reviews.select_related("reviewer", "text_version", "asset_set",
-                                                "delegation__delegator"),
-        "publications": publications,
-        "published_count": sum(1 for p in publications if p.status == _PUBLISHED),
-        "live_count": sum(1 for p in publications if p.status in _LIVE),
-        "transitions": transitions,
-        "transition_form": TransitionForm(initial={"lock_version": piece.lock_version}),
-        "can_review": any(t.control_point for t in _buttons(request, piece)),
-        "can_write": has_perm(request.user, Perm.PIECE_WRITE) and piece.state != PieceState.CANCELLED,
-        "can_design": has_perm(request.user, Perm.PIECE_DESIGN) and piece.state in DESIGN_EDITABLE,
-        "can_publish": has_perm(request.user, Perm.PUBLISH) and piece.state == PieceState.APPROVED,
-        "can_edit": has_perm(request.user, Perm.PIECE_CREATE) and piece.state != PieceState.CANCELLED,
-        "can_export": has_perm(request.user, Perm.EVIDENCE_EXPORT),
-        "drafts": drafts,
-        "timeline": timeline_for(piece, related=publications),
-        "nav": "pieces",
-    })  # fmt: skip
+    drafts = TextDraft.objects.filter(
+        piece=piece, author=request.user, dismissed_at__isnull=True
+    )
+    return render(
+        request,
+        "content/piece_detail.html",
+        {
+            "piece": piece,
+            "versions": versions,
+            "current": current,
+            "variants": current.variants.select_related("channel") if current else [],
+            "sources": current.sources.all() if current else [],
+            "asset_set": asset_set,
+            "assets": asset_set.assets.all() if asset_set else [],
+            "reviews": piece.reviews.select_related(
+                "reviewer", "text_version", "asset_set", "delegation__delegator"
+            ),
+            "publications": publications,
+            "published_count": sum(1 for p in publications if p.status == _PUBLISHED),
+            "live_count": sum(1 for p in publications if p.status in _LIVE),
+            "transitions": transitions,
+            "transition_form": TransitionForm(
+                initial={"lock_version": piece.lock_version}
+            ),
+            "can_review": any(t.control_point for t in _buttons(request, piece)),
+            "can_write": has_perm(request.user, Perm.PIECE_WRITE)
+            and piece.state != PieceState.CANCELLED,
+            "can_design": has_perm(request.user, Perm.PIECE_DESIGN)
+            and piece.state in DESIGN_EDITABLE,
+            "can_publish": has_perm(request.user, Perm.PUBLISH)
+            and piece.state == PieceState.APPROVED,
+            "can_edit": has_perm(request.user, Perm.PIECE_CREATE)
+            and piece.state != PieceState.CANCELLED,
+            "can_export": has_perm(request.user, Perm.EVIDENCE_EXPORT),
+            "drafts": drafts,
+            "timeline": timeline_for(piece, related=publications),
+            "nav": "pieces",
+        },
+    )
 
 
 @login_required
-def piece_text(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_text(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The editor: every save is a new immutable version; a stale save is kept aside."""
     user = request.user
     piece = _piece(request, pk, "latest_text_version")
     if not has_perm(user, Perm.PIECE_WRITE):
         raise PermissionDenied
-    if piece.state in (PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW, PieceState.CANCELLED):
-        messages.info(request, _("La pieza está en «%(state)s»: el texto no se puede cambiar ahora.")
-                      % {"state": piece.get_state_display()})  # fmt: skip
+    if piece.state in (
+        PieceState.TEXT_REVIEW,
+        PieceState.DESIGN_REVIEW,
+        PieceState.CANCELLED,
+    ):
+        messages.info(
+            request,
+            _("La pieza está en «%(state)s»: el texto no se puede cambiar ahora.")
+            % {"state": piece.get_state_display()},
+        )
         return redirect("content:piece_detail", piece.pk)
     channels = list(piece.channels.all())
     current = piece.latest_text_version
@@ -223,50 +314,79 @@ def piece_text(request: HttpRequest, pk: int) -> HttpResponse:
         for variant in current.variants.all():
             initial[f"variant_{variant.channel_id}_title"] = variant.title
             initial[f"variant_{variant.channel_id}_body"] = variant.body
-        sources_initial = [{"description": s.description, "url": s.url} for s in current.sources.all()]
+        sources_initial = [
+            {"description": s.description, "url": s.url} for s in current.sources.all()
+        ]
     draft_id = request.GET.get("borrador", "")
     if draft_id.isdigit():
-        draft = TextDraft.objects.filter(piece=piece, author=user, pk=int(draft_id)).first()
+        draft = TextDraft.objects.filter(
+            piece=piece, author=user, pk=int(draft_id)
+        ).first()
         if draft is not None:
             initial["body"] = draft.body
             for cid, (title, body) in draft.payload.get("variants", {}).items():
                 initial[f"variant_{cid}_title"] = title
                 initial[f"variant_{cid}_body"] = body
-            sources_initial = [{"description": d, "url": u} for d, u in draft.payload.get("sources", [])]
+            sources_initial = [
+                {"description": d, "url": u}
+                for d, u in draft.payload.get("sources", [])
+            ]
             initial["note"] = draft.payload.get("note", "")
     form = TextForm(request.POST or None, initial=initial, channels=channels)
-    sources = SourceFormSet(request.POST or None, initial=sources_initial, prefix="sources")
+    sources = SourceFormSet(
+        request.POST or None, initial=sources_initial, prefix="sources"
+    )
     reopening = piece.state not in TEXT_EDITABLE
     if request.method == "POST" and form.is_valid() and sources.is_valid():
-        source_rows = [(f.cleaned_data.get("description", ""), f.cleaned_data.get("url", ""))
-                       for f in sources.forms if f.cleaned_data]  # fmt: skip
+        source_rows = [
+            (f.cleaned_data.get("description", ""), f.cleaned_data.get("url", ""))
+            for f in sources.forms
+            if f.cleaned_data
+        ]
         try:
             version = actions.save_text_version(
-                user, piece, base_version=form.cleaned_data["base_version"],
-                body=form.cleaned_data["body"], variants=form.variants(), sources=source_rows,
+                user,
+                piece,
+                base_version=form.cleaned_data["base_version"],
+                body=form.cleaned_data["body"],
+                variants=form.variants(),
+                sources=source_rows,
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
             if "submit" in request.POST:
                 actions.submit_text(user, piece)
-                messages.success(request, _("Versión %(n)s guardada y enviada a revisión.")
-                                 % {"n": version.number})  # fmt: skip
+                messages.success(
+                    request,
+                    _("Versión %(n)s guardada y enviada a revisión.")
+                    % {"n": version.number},
+                )
             else:
-                messages.success(request, _("Versión %(n)s guardada.") % {"n": version.number})
+                messages.success(
+                    request, _("Versión %(n)s guardada.") % {"n": version.number}
+                )
             return redirect("content:piece_detail", piece.pk)
         except ConflictError as exc:
             apply_domain_error(form, exc)
             piece.refresh_from_db()
         except DomainError as exc:
             apply_domain_error(form, exc)
-    return render(request, "content/piece_text.html", {
-        "piece": piece, "form": form, "sources": sources, "current": current,
-        "reopening": reopening, "nav": "pieces",
-    })  # fmt: skip
+    return render(
+        request,
+        "content/piece_text.html",
+        {
+            "piece": piece,
+            "form": form,
+            "sources": sources,
+            "current": current,
+            "reopening": reopening,
+            "nav": "pieces",
+        },
+    )
 
 
 @login_required
 @require_POST
-def draft_dismiss(request: HttpRequest, pk: int, draft_id: int) -> HttpResponse:
+def draft_dismiss(request: AuthedHttpRequest, pk: int, draft_id: int) -> HttpResponse:
     piece = _piece(request, pk)
     draft = TextDraft.objects.filter(piece=piece, pk=draft_id).first()
     if draft is None:
@@ -279,7 +399,7 @@ def draft_dismiss(request: HttpRequest, pk: int, draft_id: int) -> HttpResponse:
 
 
 @login_required
-def piece_design(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_design(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Activities 9–11: upload the design files with alt text and captions."""
     user = request.user
     piece = _piece(request, pk, "latest_asset_set")
@@ -296,37 +416,55 @@ def piece_design(request: HttpRequest, pk: int) -> HttpResponse:
                     upload = form.cleaned_data["file"]
                     captions = form.cleaned_data.get("captions_file")
                     actions.add_asset(
-                        user, piece, upload, original_name=upload.name,
+                        user,
+                        piece,
+                        upload,
+                        original_name=upload.name,
                         alt_text=form.cleaned_data["alt_text"],
                         decorative=form.cleaned_data["decorative"],
                         captions_mode=form.cleaned_data["captions_mode"] or "",
-                        captions_upload=captions, captions_name=captions.name if captions else "",
+                        captions_upload=captions,
+                        captions_name=captions.name if captions else "",
                         captions_reviewed=form.cleaned_data["captions_reviewed"],
-                    )  # fmt: skip
+                    )
                     messages.success(request, _("Archivo agregado al diseño."))
                     return redirect("content:piece_design", piece.pk)
             elif "save_asset" in request.POST or "remove_asset" in request.POST:
-                asset = get_for_org(Asset.objects.filter(asset_set__piece=piece), request,
-                                    pk=request.POST.get("asset"))  # fmt: skip
+                asset = get_for_org(
+                    Asset.objects.filter(asset_set__piece=piece),
+                    request,
+                    pk=request.POST.get("asset"),
+                )
                 if "remove_asset" in request.POST:
                     actions.remove_asset(user, asset)
-                    messages.success(request, _("Archivo retirado del borrador del diseño."))
+                    messages.success(
+                        request, _("Archivo retirado del borrador del diseño.")
+                    )
                     return redirect("content:piece_design", piece.pk)
                 edit = AssetEditForm(request.POST, request.FILES, prefix=f"a{asset.pk}")
                 if edit.is_valid():
                     captions = edit.cleaned_data.get("captions_file")
                     actions.update_asset(
-                        user, asset, alt_text=edit.cleaned_data["alt_text"],
+                        user,
+                        asset,
+                        alt_text=edit.cleaned_data["alt_text"],
                         decorative=edit.cleaned_data["decorative"],
                         captions_mode=edit.cleaned_data["captions_mode"] or "",
-                        captions_upload=captions, captions_name=captions.name if captions else "",
+                        captions_upload=captions,
+                        captions_name=captions.name if captions else "",
                         captions_reviewed=edit.cleaned_data["captions_reviewed"],
-                    )  # fmt: skip
-                    messages.success(request, _("Accesibilidad del archivo actualizada."))
+                    )
+                    messages.success(
+                        request, _("Accesibilidad del archivo actualizada.")
+                    )
                     return redirect("content:piece_design", piece.pk)
             elif "submit_design" in request.POST:
-                actions.submit_design(user, piece, comment=request.POST.get("comment", ""))
-                messages.success(request, _("Diseño enviado a revisión (punto de control 2)."))
+                actions.submit_design(
+                    user, piece, comment=request.POST.get("comment", "")
+                )
+                messages.success(
+                    request, _("Diseño enviado a revisión (punto de control 2).")
+                )
                 return redirect("content:piece_detail", piece.pk)
         except DomainError as exc:
             if "upload" in request.POST:
@@ -335,71 +473,137 @@ def piece_design(request: HttpRequest, pk: int) -> HttpResponse:
                 flash_error(request, exc)
     assets = list(asset_set.assets.all()) if asset_set else []
     edit_forms = [
-        (a, AssetEditForm(prefix=f"a{a.pk}", initial={
-            "alt_text": a.alt_text, "decorative": a.decorative, "captions_mode": a.captions_mode,
-            "captions_reviewed": a.captions_reviewed,
-        }))
+        (
+            a,
+            AssetEditForm(
+                prefix=f"a{a.pk}",
+                initial={
+                    "alt_text": a.alt_text,
+                    "decorative": a.decorative,
+                    "captions_mode": a.captions_mode,
+                    "captions_reviewed": a.captions_reviewed,
+                },
+            ),
+        )
         for a in assets
-    ]  # fmt: skip
-    return render(request, "content/piece_design.html", {
-        "piece": piece, "asset_set": asset_set, "editable": editable and not (
-            asset_set and asset_set.is_frozen and piece.state not in DESIGN_EDITABLE),
-        "form": form, "edit_forms": edit_forms,
-        "problems": [a for a in assets if a.accessibility_problem],
-        "nav": "pieces",
-    })  # fmt: skip
+    ]
+    return render(
+        request,
+        "content/piece_design.html",
+        {
+            "piece": piece,
+            "asset_set": asset_set,
+            "editable": editable
+            and not (
+                asset_set and asset_set.is_frozen and piece.state not in DESIGN_EDITABLE
+            ),
+            "form": form,
+            "edit_forms": edit_forms,
+            "problems": [a for a in assets if a.accessibility_problem],
+            "nav": "pieces",
+        },
+    )
 
 
-def _versions_pair(piece: Piece, request: HttpRequest) -> tuple[TextVersion | None, TextVersion | None]:
-    versions = {v.number: v for v in piece.text_versions.prefetch_related("variants__channel")}
+def _versions_pair(
+    piece: Piece, request: HttpRequest
+) -> tuple[TextVersion | None, TextVersion | None]:
+    versions = {
+        v.number: v for v in piece.text_versions.prefetch_related("variants__channel")
+    }
     newest = max(versions) if versions else None
     b_num = request.GET.get("b", "")
     a_num = request.GET.get("a", "")
-    b = versions.get(int(b_num)) if b_num.isdigit() else (versions.get(newest) if newest else None)
+    b = (
+        versions.get(int(b_num))
+        if b_num.isdigit()
+        else (versions.get(newest) if newest else None)
+    )
     if a_num.isdigit():
         a = versions.get(int(a_num))
     else:
         # By default compare with the last version that was reviewed, else the previous one.
-        reviewed = piece.reviews.filter(control_point=1).exclude(text_version=b).order_by("-created_at").first()
-        a = reviewed.text_version if reviewed else (versions.get(b.number - 1) if b else None)
+        reviewed = (
+            piece.reviews.filter(control_point=1)
+            .exclude(text_version=b)
+            .order_by("-created_at")
+            .first()
+        )
+        a = (
+            reviewed.text_version
+            if reviewed
+            else (versions.get(b.number - 1) if b else None)
+        )
     return a, b
 
 
 @login_required
-def piece_review(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The review page at control points 1 and 2: the exact version, its diff, the checklist."""
-    piece = _piece(request, pk, "latest_text_version__author", "latest_asset_set__created_by",
-                   "need", "writer", "designer")  # fmt: skip
+    piece = _piece(
+        request,
+        pk,
+        "latest_text_version__author",
+        "latest_asset_set__created_by",
+        "need",
+        "writer",
+        "designer",
+    )
     a, b = _versions_pair(piece, request)
     segments = word_diff(a.body if a else "", b.body if b else "")
     buttons = [t for t in _buttons(request, piece) if t.control_point]
     control_point = 2 if piece.state == PieceState.DESIGN_REVIEW else 1
-    form = ReviewForm(control_point=control_point, initial={
-        "lock_version": piece.lock_version,
-        "reviewed_number": (piece.latest_asset_set.number if control_point == 2 and piece.latest_asset_set
-                            else piece.latest_text_version.number if piece.latest_text_version else 0),
-    })  # fmt: skip
-    return render(request, "content/piece_review.html", {
-        "piece": piece, "a": a, "b": b, "segments": segments, "changed": has_changes(segments),
-        "versions": piece.text_versions.order_by("number"),
-        "variants": b.variants.all() if b else [],
-        "sources": b.sources.all() if b else [],
-        "assets": piece.latest_asset_set.assets.all() if piece.latest_asset_set else [],
-        "asset_set": piece.latest_asset_set,
-        "buttons": buttons, "form": form, "control_point": control_point,
-        "in_review": piece.state in (PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW),
-        "is_author": is_author_of_reviewed(request.user, piece),
-        "reviews": piece.reviews.select_related("reviewer", "text_version", "asset_set")[:10],
-        "nav": "pieces",
-    })  # fmt: skip
+    form = ReviewForm(
+        control_point=control_point,
+        initial={
+            "lock_version": piece.lock_version,
+            "reviewed_number": (
+                piece.latest_asset_set.number
+                if control_point == 2 and piece.latest_asset_set
+                else piece.latest_text_version.number
+                if piece.latest_text_version
+                else 0
+            ),
+        },
+    )
+    return render(
+        request,
+        "content/piece_review.html",
+        {
+            "piece": piece,
+            "a": a,
+            "b": b,
+            "segments": segments,
+            "changed": has_changes(segments),
+            "versions": piece.text_versions.order_by("number"),
+            "variants": b.variants.all() if b else [],
+            "sources": b.sources.all() if b else [],
+            "assets": piece.latest_asset_set.assets.all()
+            if piece.latest_asset_set
+            else [],
+            "asset_set": piece.latest_asset_set,
+            "buttons": buttons,
+            "form": form,
+            "control_point": control_point,
+            "in_review": piece.state
+            in (PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW),
+            "is_author": is_author_of_reviewed(request.user, piece),
+            "reviews": piece.reviews.select_related(
+                "reviewer", "text_version", "asset_set"
+            )[:10],
+            "nav": "pieces",
+        },
+    )
 
 
 @login_required
 @require_POST
-def piece_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     piece = _piece(request, pk)
     action = request.POST.get("action", "")
-    control_point = 2 if action in (PieceAction.APPROVE_DESIGN, PieceAction.RETURN_DESIGN) else 1
+    control_point = (
+        2 if action in (PieceAction.APPROVE_DESIGN, PieceAction.RETURN_DESIGN) else 1
+    )
     form = ReviewForm(request.POST, control_point=control_point)
     if not form.is_valid():
         messages.error(request, _("La solicitud no es válida; recargue la página."))
@@ -407,24 +611,38 @@ def piece_decide(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         if control_point == 1:
-            actions.decide_text(request.user, piece, action, version_number=data["reviewed_number"],
-                                checklist=form.checklist(), comment=data["comment"],
-                                lock_version=data["lock_version"])  # fmt: skip
+            actions.decide_text(
+                request.user,
+                piece,
+                action,
+                version_number=data["reviewed_number"],
+                checklist=form.checklist(),
+                comment=data["comment"],
+                lock_version=data["lock_version"],
+            )
         else:
-            actions.decide_design(request.user, piece, action,
-                                  asset_set_number=data["reviewed_number"],
-                                  checklist=form.checklist(), comment=data["comment"],
-                                  lock_version=data["lock_version"])  # fmt: skip
+            actions.decide_design(
+                request.user,
+                piece,
+                action,
+                asset_set_number=data["reviewed_number"],
+                checklist=form.checklist(),
+                comment=data["comment"],
+                lock_version=data["lock_version"],
+            )
     except DomainError as exc:
         flash_error(request, exc)
         return redirect("content:piece_review", pk)
-    messages.success(request, _("Decisión registrada: %(action)s.") % {"action": PieceAction(action).label})
+    messages.success(
+        request,
+        _("Decisión registrada: %(action)s.") % {"action": PieceAction(action).label},
+    )
     return redirect("content:piece_detail", pk)
 
 
 @login_required
 @require_POST
-def piece_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_transition(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Submit, reopen or cancel (the review decisions go through piece_decide)."""
     piece = _piece(request, pk)
     form = TransitionForm(request.POST)
@@ -449,23 +667,30 @@ def piece_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         flash_error(request, exc)
     else:
-        messages.success(request, _("Hecho: %(action)s.") % {"action": PieceAction(action).label})
+        messages.success(
+            request, _("Hecho: %(action)s.") % {"action": PieceAction(action).label}
+        )
     return redirect("content:piece_detail", pk)
 
 
 @login_required
-def asset_download(request: HttpRequest, pk: int, asset_id: int) -> FileResponse:
+def asset_download(request: AuthedHttpRequest, pk: int, asset_id: int) -> FileResponse:
     piece = _piece(request, pk)
-    asset = get_for_org(Asset.objects.filter(asset_set__piece=piece), request, pk=asset_id)
+    asset = get_for_org(
+        Asset.objects.filter(asset_set__piece=piece), request, pk=asset_id
+    )
     if request.GET.get("subtitulos") and asset.captions_file:
-        return download(asset, field="captions_file",
-                        filename=f"{asset.original_name.rsplit('.', 1)[0]}.vtt",
-                        content_type="text/plain")  # fmt: skip
+        return download(
+            asset,
+            field="captions_file",
+            filename=f"{asset.original_name.rsplit('.', 1)[0]}.vtt",
+            content_type="text/plain",
+        )
     return download(asset)
 
 
 @login_required
-def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_package(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The ZIP with every record of the piece, for Control Interno and archives."""
     from pregonero.audit.evidence import build_package
 
@@ -474,5 +699,7 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
     piece = _piece(request, pk)
     data = build_package(request.user, piece)
     response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="evidencia-{piece.number}.zip"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="evidencia-{piece.number}.zip"'
+    )
     return response

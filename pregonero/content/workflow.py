@@ -69,45 +69,91 @@ _TABLE: list[Transition] = [
     Transition(_S.TEXT_CHANGES, _A.SUBMIT_TEXT, _S.TEXT_REVIEW, WRITE),
     # Control point 1 (activity 7): timeliness and veracity of the text.
     Transition(
-        _S.TEXT_REVIEW, _A.APPROVE_TEXT, _S.DESIGN, REVIEW,
-        author_excluded=True, control_point=1, style="success",
+        _S.TEXT_REVIEW,
+        _A.APPROVE_TEXT,
+        _S.DESIGN,
+        REVIEW,
+        author_excluded=True,
+        control_point=1,
+        style="success",
     ),
     Transition(
-        _S.TEXT_REVIEW, _A.APPROVE_TEXT_FINAL, _S.APPROVED, REVIEW,
-        author_excluded=True, control_point=1, seals=True, style="success",
+        _S.TEXT_REVIEW,
+        _A.APPROVE_TEXT_FINAL,
+        _S.APPROVED,
+        REVIEW,
+        author_excluded=True,
+        control_point=1,
+        seals=True,
+        style="success",
     ),
     Transition(
-        _S.TEXT_REVIEW, _A.RETURN_TEXT, _S.TEXT_CHANGES, REVIEW,
-        needs_comment=True, author_excluded=True, control_point=1, style="warning",
+        _S.TEXT_REVIEW,
+        _A.RETURN_TEXT,
+        _S.TEXT_CHANGES,
+        REVIEW,
+        needs_comment=True,
+        author_excluded=True,
+        control_point=1,
+        style="warning",
     ),
     Transition(_S.DESIGN, _A.SUBMIT_DESIGN, _S.DESIGN_REVIEW, DESIGN),
     Transition(_S.DESIGN_CHANGES, _A.SUBMIT_DESIGN, _S.DESIGN_REVIEW, DESIGN),
     # Control point 2 (activity 12): the design; its approval is the visto bueno.
     Transition(
-        _S.DESIGN_REVIEW, _A.APPROVE_DESIGN, _S.APPROVED, REVIEW,
-        author_excluded=True, control_point=2, seals=True, style="success",
+        _S.DESIGN_REVIEW,
+        _A.APPROVE_DESIGN,
+        _S.APPROVED,
+        REVIEW,
+        author_excluded=True,
+        control_point=2,
+        seals=True,
+        style="success",
     ),
     Transition(
-        _S.DESIGN_REVIEW, _A.RETURN_DESIGN, _S.DESIGN_CHANGES, REVIEW,
-        needs_comment=True, author_excluded=True, control_point=2, style="warning",
+        _S.DESIGN_REVIEW,
+        _A.RETURN_DESIGN,
+        _S.DESIGN_CHANGES,
+        REVIEW,
+        needs_comment=True,
+        author_excluded=True,
+        control_point=2,
+        style="warning",
     ),
     # A change to approved text or design voids the seal and goes back to review.
     *(
-        Transition(state, _A.REOPEN_TEXT, _S.TEXT_CHANGES, WRITE, needs_comment=True,
-                   style="secondary")
+        Transition(
+            state,
+            _A.REOPEN_TEXT,
+            _S.TEXT_CHANGES,
+            WRITE,
+            needs_comment=True,
+            style="secondary",
+        )
         for state in (_S.DESIGN, _S.DESIGN_REVIEW, _S.DESIGN_CHANGES, _S.APPROVED)
     ),
-    Transition(_S.APPROVED, _A.REOPEN_DESIGN, _S.DESIGN_CHANGES, DESIGN,
-               needs_comment=True, style="secondary"),
+    Transition(
+        _S.APPROVED,
+        _A.REOPEN_DESIGN,
+        _S.DESIGN_CHANGES,
+        DESIGN,
+        needs_comment=True,
+        style="secondary",
+    ),
     *(
-        Transition(state, _A.CANCEL, _S.CANCELLED, CANCEL, needs_comment=True,
-                   style="danger")
+        Transition(
+            state, _A.CANCEL, _S.CANCELLED, CANCEL, needs_comment=True, style="danger"
+        )
         for state in (
-            _S.DRAFTING, _S.TEXT_REVIEW, _S.TEXT_CHANGES, _S.DESIGN,
-            _S.DESIGN_REVIEW, _S.DESIGN_CHANGES,
+            _S.DRAFTING,
+            _S.TEXT_REVIEW,
+            _S.TEXT_CHANGES,
+            _S.DESIGN,
+            _S.DESIGN_REVIEW,
+            _S.DESIGN_CHANGES,
         )
     ),
-]  # fmt: skip
+]
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (t.source.value, t.action.value): t for t in _TABLE
@@ -120,9 +166,13 @@ DESIGN_EDITABLE = {_S.DESIGN, _S.DESIGN_CHANGES}
 REVIEW_STATES = {_S.TEXT_REVIEW, _S.DESIGN_REVIEW}
 FINAL_STATES = {_S.CANCELLED}
 IN_PROGRESS = {
-    _S.DRAFTING, _S.TEXT_REVIEW, _S.TEXT_CHANGES,
-    _S.DESIGN, _S.DESIGN_REVIEW, _S.DESIGN_CHANGES,
-}  # fmt: skip
+    _S.DRAFTING,
+    _S.TEXT_REVIEW,
+    _S.TEXT_CHANGES,
+    _S.DESIGN,
+    _S.DESIGN_REVIEW,
+    _S.DESIGN_CHANGES,
+}
 
 
 def transition_for(state: str, action: str) -> Transition | None:

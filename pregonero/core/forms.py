@@ -14,7 +14,7 @@ class StyledFormMixin:
     """Give widgets Bootstrap classes; mark invalid fields for assistive technology."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -33,7 +33,9 @@ class StyledFormMixin:
         for name in self.errors:  # type: ignore[attr-defined]
             if name in self.fields:  # type: ignore[attr-defined]
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["class"] = (
+                    f"{widget.attrs.get('class', '')} is-invalid".strip()
+                )
 
 
 def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:

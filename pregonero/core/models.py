@@ -58,7 +58,9 @@ class Organization(models.Model):
 
 
 class OrgQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization | int) -> Self:
+    def for_org(self, organization: Organization | int | None) -> Self:
+        if organization is None:
+            return self.none()
         return self.filter(organization=organization)
 
 
@@ -131,7 +133,9 @@ class Campaign(OrgScopedModel):
     is_district = models.BooleanField(
         _("campaña distrital"),
         default=False,
-        help_text=_("Campaña de la Alcaldía Mayor o del sector que la entidad amplifica."),
+        help_text=_(
+            "Campaña de la Alcaldía Mayor o del sector que la entidad amplifica."
+        ),
     )
     active = models.BooleanField(_("activa"), default=True)
 
@@ -236,8 +240,13 @@ class Sequence(models.Model):
             models.UniqueConstraint(fields=["organization", "key"], name="sequence_key")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value}"
 
-def next_number(organization: Organization, prefix: str, year: int | None = None) -> str:
+
+def next_number(
+    organization: Organization, prefix: str, year: int | None = None
+) -> str:
     """Return the next number of a series, e.g. ``NEC-2026-0007``.
 
     Must run inside the caller's transaction: the conditional UPDATE holds the

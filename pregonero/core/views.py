@@ -36,7 +36,7 @@ from pregonero.publishing.actions import health as publishing_health
 from pregonero.publishing.models import PublicationStatus
 
 from .errors import DomainError
-from .viewutils import flash_error, paginate
+from .viewutils import AuthedHttpRequest, flash_error, paginate
 
 QUEUE_LIMIT = 50
 
@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthedHttpRequest) -> HttpResponse:
     """Each person's queue by role (triage, write, review, design, publish), overdue first."""
     user = request.user
     org = user.organization_id
@@ -68,8 +68,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
             .annotate(due=F("desired_date"))
             .order_by(F("desired_date").asc(nulls_last=True), "created_at")
         )
-        queues.append({"key": "triage", "title": _("Por clasificar"), "kind": "need",
-                       "items": list(needs[:QUEUE_LIMIT])})  # fmt: skip
+        queues.append(
+            {
+                "key": "triage",
+                "title": _("Por clasificar"),
+                "kind": "need",
+                "items": list(needs[:QUEUE_LIMIT]),
+            }
+        )
     if has_perm(user, Perm.PIECE_REVIEW):
         waiting = _due(
             pieces.filter(state__in=[PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW])
@@ -78,73 +84,145 @@ def my_work(request: HttpRequest) -> HttpResponse:
         )[:QUEUE_LIMIT]
         items = []
         for piece in waiting:
-            authors = {piece.latest_text_version.author_id} if piece.latest_text_version else set()
+            authors = (
+                {piece.latest_text_version.author_id}
+                if piece.latest_text_version
+                else set()
+            )
             if piece.state == PieceState.DESIGN_REVIEW and piece.latest_asset_set:
                 authors |= asset_set_authors(piece.latest_asset_set)
-            piece.own_work = user.pk in authors  # type: ignore[attr-defined]
+            piece.own_work = user.pk in authors
             items.append(piece)
-        queues.append({"key": "review", "title": _("Por revisar (puntos de control)"),
-                       "kind": "piece", "items": items, "review": True})  # fmt: skip
+        queues.append(
+            {
+                "key": "review",
+                "title": _("Por revisar (puntos de control)"),
+                "kind": "piece",
+                "items": items,
+                "review": True,
+            }
+        )
     if has_perm(user, Perm.PIECE_WRITE):
         writing = pieces.filter(
             Q(writer=user) | Q(writer__isnull=True),
             state__in=[PieceState.DRAFTING, PieceState.TEXT_CHANGES],
         )
-        queues.append({"key": "write", "title": _("Por redactar o ajustar"), "kind": "piece",
-                       "items": list(_due(writing)[:QUEUE_LIMIT])})  # fmt: skip
+        queues.append(
+            {
+                "key": "write",
+                "title": _("Por redactar o ajustar"),
+                "kind": "piece",
+                "items": list(_due(writing)[:QUEUE_LIMIT]),
+            }
+        )
     if has_perm(user, Perm.PIECE_DESIGN):
         designing = pieces.filter(
             Q(designer=user) | Q(designer__isnull=True),
             state__in=[PieceState.DESIGN, PieceState.DESIGN_CHANGES],
         )
-        queues.append({"key": "design", "title": _("Por diseñar o ajustar"), "kind": "piece",
-                       "items": list(_due(designing)[:QUEUE_LIMIT])})  # fmt: skip
+        queues.append(
+            {
+                "key": "design",
+                "title": _("Por diseñar o ajustar"),
+                "kind": "piece",
+                "items": list(_due(designing)[:QUEUE_LIMIT]),
+            }
+        )
     if has_perm(user, Perm.PUBLISH):
-        live = [PublicationStatus.SCHEDULED, PublicationStatus.PUBLISHING,
-                PublicationStatus.PUBLISHED]  # fmt: skip
+        live = [
+            PublicationStatus.SCHEDULED,
+            PublicationStatus.PUBLISHING,
+            PublicationStatus.PUBLISHED,
+        ]
         publish = (
             pieces.filter(state=PieceState.APPROVED)
             .annotate(
                 n_channels=Count("channels", distinct=True),
-                n_live=Count("publications", filter=Q(publications__status__in=live), distinct=True),
+                n_live=Count(
+                    "publications",
+                    filter=Q(publications__status__in=live),
+                    distinct=True,
+                ),
                 n_problem=Count(
                     "publications",
-                    filter=Q(publications__status__in=[PublicationStatus.FAILED,
-                                                       PublicationStatus.UNCONFIRMED]),
+                    filter=Q(
+                        publications__status__in=[
+                            PublicationStatus.FAILED,
+                            PublicationStatus.UNCONFIRMED,
+                        ]
+                    ),
                     distinct=True,
                 ),
             )
             .filter(Q(n_live__lt=F("n_channels")) | Q(n_problem__gt=0) | Q(n_live=0))
-        )  # fmt: skip
-        queues.append({"key": "publish", "title": _("Por programar o publicar"), "kind": "piece",
-                       "items": list(_due(publish)[:QUEUE_LIMIT])})  # fmt: skip
+        )
+        queues.append(
+            {
+                "key": "publish",
+                "title": _("Por programar o publicar"),
+                "kind": "piece",
+                "items": list(_due(publish)[:QUEUE_LIMIT]),
+            }
+        )
     if not has_perm(user, Perm.NEED_VIEW_ALL) and has_perm(user, Perm.NEED_CREATE):
-        mine = visible_needs(user).select_related("dependency").annotate(
-            due=F("desired_date")
-        ).order_by("-created_at")  # fmt: skip
-        queues.append({"key": "my_needs", "title": _("Necesidades de mi dependencia"),
-                       "kind": "need", "items": list(mine[:QUEUE_LIMIT])})  # fmt: skip
+        mine = (
+            visible_needs(user)
+            .select_related("dependency")
+            .annotate(due=F("desired_date"))
+            .order_by("-created_at")
+        )
+        queues.append(
+            {
+                "key": "my_needs",
+                "title": _("Necesidades de mi dependencia"),
+                "kind": "need",
+                "items": list(mine[:QUEUE_LIMIT]),
+            }
+        )
     if has_perm(user, Perm.PLAN_COMMENT) and not has_perm(user, Perm.PLAN_MANAGE):
-        plan = PlanItem.objects.for_org(org).filter(
-            dependency_id=user.dependency_id, planned_date__gte=today - datetime.timedelta(days=7)
-        ).select_related("dependency").order_by("planned_date")  # fmt: skip
-        queues.append({"key": "plan", "title": _("Contenidos planeados de mi dependencia"),
-                       "kind": "plan", "items": list(plan[:QUEUE_LIMIT])})  # fmt: skip
+        plan = (
+            PlanItem.objects.for_org(org)
+            .filter(
+                dependency_id=user.dependency_id or 0,
+                planned_date__gte=today - datetime.timedelta(days=7),
+            )
+            .select_related("dependency")
+            .order_by("planned_date")
+        )
+        queues.append(
+            {
+                "key": "plan",
+                "title": _("Contenidos planeados de mi dependencia"),
+                "kind": "plan",
+                "items": list(plan[:QUEUE_LIMIT]),
+            }
+        )
 
     banner = ""
     if has_perm(user, Perm.PUBLISH):
         status = publishing_health()
         if not status["ok"]:
             banner = _health_message(status)
-    return render(request, "core/my_work.html", {
-        "queues": queues, "today": today, "nav": "work", "health_banner": banner,
-    })  # fmt: skip
+    return render(
+        request,
+        "core/my_work.html",
+        {
+            "queues": queues,
+            "today": today,
+            "nav": "work",
+            "health_banner": banner,
+        },
+    )
 
 
 def _health_message(status: dict[str, Any]) -> str:
     parts = []
     if not status["worker_ok"]:
-        parts.append(_("ningún proceso de publicación (worker) ha dado señales de vida recientes"))
+        parts.append(
+            _(
+                "ningún proceso de publicación (worker) ha dado señales de vida recientes"
+            )
+        )
     if not status["scheduler_ok"]:
         parts.append(_("el programador (scheduler) no está activo"))
     if status["overdue_publications"]:
@@ -161,20 +239,24 @@ def health(request: HttpRequest) -> JsonResponse:
     """Liveness for monitoring: 503 when no worker polled recently or publications
     are past due with no attempt."""
     status = publishing_health()
-    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in status.items()}
+    payload = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in status.items()
+    }
     return JsonResponse(payload, status=200 if status["ok"] else 503)
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedHttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user).order_by("-created_at")
     page = paginate(request, qs, 30)
-    return render(request, "core/notifications.html", {"page": page, "nav": "notifications"})
+    return render(
+        request, "core/notifications.html", {"page": page, "nav": "notifications"}
+    )
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthedHttpRequest) -> HttpResponse:
     # Marking notices read is personal bookkeeping, not a procedure record: no audit event.
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
@@ -183,18 +265,20 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     notification = Notification.objects.filter(recipient=request.user, pk=pk).first()
     if notification is None:
         return redirect("core:notifications")
     if notification.read_at is None:
         Notification.objects.filter(pk=pk).update(read_at=timezone.now())
     link = notification.link
-    return redirect(link if link.startswith("/") and not link.startswith("//") else "core:my_work")
+    return redirect(
+        link if link.startswith("/") and not link.startswith("//") else "core:my_work"
+    )
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     new_token = None
     if request.method == "POST":
@@ -202,23 +286,35 @@ def profile(request: HttpRequest) -> HttpResponse:
             if "create_token" in request.POST:
                 expires = parse_date(request.POST.get("expires_on", "") or "")
                 expires_at = (
-                    timezone.make_aware(datetime.datetime.combine(expires, datetime.time(23, 59)))
+                    timezone.make_aware(
+                        datetime.datetime.combine(expires, datetime.time(23, 59))
+                    )
                     if expires
                     else None
                 )
                 _token, new_token = account_actions.create_api_token(
                     user, name=request.POST.get("name", ""), expires_at=expires_at
                 )
-                messages.success(request, _("Token creado. Cópielo ahora: no se volverá a mostrar."))
+                messages.success(
+                    request, _("Token creado. Cópielo ahora: no se volverá a mostrar.")
+                )
             elif "revoke_token" in request.POST:
-                token = ApiToken.objects.filter(user=user, pk=request.POST.get("token")).first()
+                token_id = request.POST.get("token", "")
+                token = ApiToken.objects.filter(
+                    user=user, pk=int(token_id) if token_id.isdigit() else 0
+                ).first()
                 if token:
                     account_actions.revoke_api_token(user, token)
                     messages.success(request, _("Token revocado."))
                 return redirect("core:profile")
             elif "rotate_ical" in request.POST:
                 account_actions.rotate_ical_token(user)
-                messages.success(request, _("Se generó un nuevo enlace de calendario; el anterior dejó de funcionar."))
+                messages.success(
+                    request,
+                    _(
+                        "Se generó un nuevo enlace de calendario; el anterior dejó de funcionar."
+                    ),
+                )
                 return redirect("core:profile")
         except DomainError as exc:
             flash_error(request, exc)
@@ -227,13 +323,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     ical_url = request.build_absolute_uri(
         reverse("planning:ical_feed", args=[user.ical_token])
     )
-    return render(request, "core/profile.html", {
-        "tokens": ApiToken.objects.filter(user=user),
-        "new_token": new_token,
-        "ical_url": ical_url,
-        "has_mfa": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
-        "nav": "profile",
-    })  # fmt: skip
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "tokens": ApiToken.objects.filter(user=user),
+            "new_token": new_token,
+            "ical_url": ical_url,
+            "has_mfa": Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.TOTP
+            ).exists(),
+            "nav": "profile",
+        },
+    )
 
 
 # ---------------------------------------------------------------- control register
@@ -244,21 +346,27 @@ CONTROL_POINTS = {
         "what": _("Oportunidad y veracidad de la información"),
         "frequency": _("Cada vez que se ejecute la actividad"),
         "who": _("Jefe Oficina Asesora de Comunicaciones"),
-        "risks": _("Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
-                   "la ética y transparencia de lo público"),
+        "risks": _(
+            "Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
+            "la ética y transparencia de lo público"
+        ),
     },
     2: {
         "activity": _("12 — Revisar y aprobar el diseño o pieza comunicativa"),
-        "what": _("Los temas a publicar según la importancia y necesidad de comunicación"),
+        "what": _(
+            "Los temas a publicar según la importancia y necesidad de comunicación"
+        ),
         "frequency": _("Cada vez que se ejecute la actividad"),
         "who": _("Jefe Oficina Asesora de Comunicaciones"),
-        "risks": _("Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
-                   "la ética y transparencia de lo público"),
+        "risks": _(
+            "Falta de oportunidad, veracidad, falta del fortalecimiento de la cultura de "
+            "la ética y transparencia de lo público"
+        ),
     },
-}  # fmt: skip
+}
 
 
-def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+def _period(request: AuthedHttpRequest) -> tuple[datetime.date, datetime.date]:
     today = timezone.localdate()
     start = parse_date(request.GET.get("desde", "") or "") or today.replace(day=1)
     end = parse_date(request.GET.get("hasta", "") or "") or today
@@ -267,14 +375,18 @@ def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     return start, end
 
 
-def _aware_range(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+def _aware_range(
+    start: datetime.date, end: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
     begin = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    finish = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min))
+    finish = timezone.make_aware(
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
+    )
     return begin, finish
 
 
 @login_required
-def control_register(request: HttpRequest) -> HttpResponse:
+def control_register(request: AuthedHttpRequest) -> HttpResponse:
     """Every review at control points 1 and 2, with what was controlled and the risks
     (section 9 of the procedure), filterable by period — evidence for Control Interno."""
     if not has_perm(request.user, Perm.CONTROL_REGISTER):
@@ -284,7 +396,9 @@ def control_register(request: HttpRequest) -> HttpResponse:
     reviews = (
         Review.objects.for_org(request.user.organization_id)
         .filter(created_at__gte=begin, created_at__lt=finish)
-        .select_related("piece", "reviewer", "text_version", "asset_set", "delegation__delegator")
+        .select_related(
+            "piece", "reviewer", "text_version", "asset_set", "delegation__delegator"
+        )
         .order_by("-created_at")
     )
     point = request.GET.get("punto")
@@ -295,45 +409,84 @@ def control_register(request: HttpRequest) -> HttpResponse:
         return _control_csv(reviews, labels, start, end)
     page = paginate(request, reviews, 50)
     for review in page:
-        review.checklist_rows = [  # type: ignore[attr-defined]
-            (labels[review.control_point].get(k, k), v) for k, v in review.checklist.items()
+        review.checklist_rows = [
+            (labels[review.control_point].get(k, k), v)
+            for k, v in review.checklist.items()
         ]
-        review.point_info = CONTROL_POINTS[review.control_point]  # type: ignore[attr-defined]
-    summary = reviews.values("control_point", "decision").annotate(n=Count("id")).order_by()
-    return render(request, "core/control_register.html", {
-        "page": page, "start": start, "end": end, "point": point,
-        "control_points": CONTROL_POINTS, "summary": list(summary), "nav": "control",
-    })  # fmt: skip
+        review.point_info = CONTROL_POINTS[review.control_point]
+    summary = (
+        reviews.values("control_point", "decision").annotate(n=Count("id")).order_by()
+    )
+    return render(
+        request,
+        "core/control_register.html",
+        {
+            "page": page,
+            "start": start,
+            "end": end,
+            "point": point,
+            "control_points": CONTROL_POINTS,
+            "summary": list(summary),
+            "nav": "control",
+        },
+    )
 
 
-def _control_csv(reviews: Any, labels: dict[int, dict[str, Any]], start: datetime.date,
-                 end: datetime.date) -> HttpResponse:  # fmt: skip
+def _control_csv(
+    reviews: Any,
+    labels: dict[int, dict[str, Any]],
+    start: datetime.date,
+    end: datetime.date,
+) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="registro-puntos-de-control-{start}-{end}.csv"'
     )
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([
-        _("Fecha"), _("Punto de control"), _("Actividad"), _("Qué se controla"),
-        _("Frecuencia"), _("Quién lo controla"), _("Revisor(a)"), _("Como encargado(a) de"),
-        _("Pieza"), _("Versión del texto"), _("Versión del diseño"), _("Decisión"),
-        _("Lista de chequeo"), _("Observaciones"), _("Riesgos asociados"),
-    ])  # fmt: skip
+    writer.writerow(
+        [
+            _("Fecha"),
+            _("Punto de control"),
+            _("Actividad"),
+            _("Qué se controla"),
+            _("Frecuencia"),
+            _("Quién lo controla"),
+            _("Revisor(a)"),
+            _("Como encargado(a) de"),
+            _("Pieza"),
+            _("Versión del texto"),
+            _("Versión del diseño"),
+            _("Decisión"),
+            _("Lista de chequeo"),
+            _("Observaciones"),
+            _("Riesgos asociados"),
+        ]
+    )
     for review in reviews.iterator(chunk_size=500):
         info = CONTROL_POINTS[review.control_point]
-        writer.writerow([
-            timezone.localtime(review.created_at).strftime("%Y-%m-%d %H:%M"),
-            review.control_point, info["activity"], info["what"], info["frequency"],
-            info["who"], str(review.reviewer),
-            str(review.delegation.delegator) if review.delegation_id else "",
-            review.piece.number, review.text_version.number,
-            review.asset_set.number if review.asset_set_id else "",
-            review.get_decision_display(),
-            "; ".join(f"{labels[review.control_point].get(k, k)}: {'sí' if v else 'no'}"
-                      for k, v in review.checklist.items()),
-            review.comment, info["risks"],
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                timezone.localtime(review.created_at).strftime("%Y-%m-%d %H:%M"),
+                review.control_point,
+                info["activity"],
+                info["what"],
+                info["frequency"],
+                info["who"],
+                str(review.reviewer),
+                str(review.delegation.delegator) if review.delegation_id else "",
+                review.piece.number,
+                review.text_version.number,
+                review.asset_set.number if review.asset_set_id else "",
+                review.get_decision_display(),
+                "; ".join(
+                    f"{labels[review.control_point].get(k, k)}: {'sí' if v else 'no'}"
+                    for k, v in review.checklist.items()
+                ),
+                review.comment,
+                info["risks"],
+            ]
+        )
     return response
 
 
@@ -341,7 +494,7 @@ def _control_csv(reviews: Any, labels: dict[int, dict[str, Any]], start: datetim
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedHttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.AUDIT_VIEW):
         raise PermissionDenied
     org = request.user.organization_id
@@ -355,27 +508,41 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(occurred_at__gte=begin, occurred_at__lt=finish)
     query = request.GET.get("q", "").strip()
     if query:
-        events = events.filter(Q(target_label__icontains=query) | Q(actor_label__icontains=query))
+        events = events.filter(
+            Q(target_label__icontains=query) | Q(actor_label__icontains=query)
+        )
     page = paginate(request, events, 50)
     for event in page:
-        event.label = label_for(event.action)  # type: ignore[attr-defined]
+        event.label = label_for(event.action)
     prefixes = sorted({a.rsplit(".", 1)[0] for a in ACTION_LABELS})
-    return render(request, "core/audit_log.html", {
-        "page": page, "action": action, "query": query, "prefixes": prefixes,
-        "start": start, "end": end, "nav": "audit",
-    })  # fmt: skip
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "action": action,
+            "query": query,
+            "prefixes": prefixes,
+            "start": start,
+            "end": end,
+            "nav": "audit",
+        },
+    )
 
 
 @login_required
 @require_POST
-def audit_verify(request: HttpRequest) -> HttpResponse:
+def audit_verify(request: AuthedHttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.AUDIT_VIEW):
         raise PermissionDenied
     count, problem = verify_chain(chain_key(request.user.organization_id))
     if problem is None:
         messages.success(
             request,
-            _("Cadena de auditoría íntegra: %(n)s eventos verificados, ninguno alterado.") % {"n": count},
+            _(
+                "Cadena de auditoría íntegra: %(n)s eventos verificados, ninguno alterado."
+            )
+            % {"n": count},
         )
     else:
         messages.error(

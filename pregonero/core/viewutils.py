@@ -9,12 +9,23 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 
+from pregonero.accounts.models import User
+
 from .errors import DomainError
+
+
+class AuthedHttpRequest(HttpRequest):
+    """A request behind ``login_required``: its user is a Pregonero user."""
+
+    user: User
+
 
 M = TypeVar("M", bound=Model)
 
 
-def get_for_org(queryset: QuerySet[M], request: HttpRequest, **lookup: Any) -> M:
+def get_for_org[M: Model](
+    queryset: QuerySet[M], request: HttpRequest, **lookup: Any
+) -> M:
     """The object, if it belongs to the user's organization; 404 otherwise."""
     org_id = getattr(request.user, "organization_id", None)
     if org_id is None:
@@ -27,7 +38,9 @@ def get_for_org(queryset: QuerySet[M], request: HttpRequest, **lookup: Any) -> M
 
 def flash_error(request: HttpRequest, error: DomainError) -> None:
     text = error.message
-    details = [m for messages_ in error.errors.values() for m in messages_ if m not in text]
+    details = [
+        m for messages_ in error.errors.values() for m in messages_ if m not in text
+    ]
     if details:
         text = f"{text} {' '.join(details)}"
     messages.error(request, text)
@@ -38,8 +51,13 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = 25) -> Page:
     return paginator.get_page(request.GET.get("pagina"))
 
 
-def download(stored: Any, *, field: str = "file", filename: str | None = None,
-             content_type: str | None = None) -> FileResponse:  # fmt: skip
+def download(
+    stored: Any,
+    *,
+    field: str = "file",
+    filename: str | None = None,
+    content_type: str | None = None,
+) -> FileResponse:
     """Serve a stored file as an attachment, never inline, never sniffed."""
     fieldfile = getattr(stored, field)
     response = FileResponse(

@@ -75,15 +75,22 @@ def _validate(user: User, data: NeedData) -> None:
         errors["urgency"] = [_("Elija la urgencia.")]
     if any(a.organization_id != user.organization_id for a in data.audiences):
         errors["audiences"] = [_("Público desconocido.")]
-    if data.requester is not None and data.requester.organization_id != user.organization_id:
+    if (
+        data.requester is not None
+        and data.requester.organization_id != user.organization_id
+    ):
         errors["requester"] = [_("Solicitante desconocido.")]
     today = timezone.localdate()
     if data.desired_date and data.desired_date < today - datetime.timedelta(days=1):
         errors["desired_date"] = [_("La fecha deseada de publicación ya pasó.")]
-    if data.event_date and data.desired_date and data.desired_date > data.event_date + (
-        datetime.timedelta(days=60)
+    if (
+        data.event_date
+        and data.desired_date
+        and data.desired_date > data.event_date + (datetime.timedelta(days=60))
     ):
-        errors["desired_date"] = [_("La fecha deseada queda muy lejos de la fecha del evento.")]
+        errors["desired_date"] = [
+            _("La fecha deseada queda muy lejos de la fecha del evento.")
+        ]
     if errors:
         raise ValidationFailed(_("Revise los datos de la necesidad."), errors=errors)
 
@@ -100,17 +107,25 @@ def register_need(
     """Register a communication need (activity 1) and tell the Jefe it awaits triage."""
     require(user, Perm.NEED_CREATE)
     _validate(user, data)
-    if not has_perm(user, Perm.NEED_VIEW_ALL) and data.dependency != user.dependency:
-        # A liaison or director registers needs for their own dependency only.
-        if user.dependency_id is not None:
-            raise ValidationFailed(
-                _("Solo puede registrar necesidades de su dependencia."),
-                errors={"dependency": [_("Elija su dependencia.")]},
-            )
+    # A liaison or director registers needs for their own dependency only.
+    if (
+        not has_perm(user, Perm.NEED_VIEW_ALL)
+        and data.dependency != user.dependency
+        and user.dependency_id is not None
+    ):
+        raise ValidationFailed(
+            _("Solo puede registrar necesidades de su dependencia."),
+            errors={"dependency": [_("Elija su dependencia.")]},
+        )
     checked = [
-        (fileobj, name, check_upload(fileobj, name, ATTACHMENT_KINDS, field="attachments"))
+        (
+            fileobj,
+            name,
+            check_upload(fileobj, name, ATTACHMENT_KINDS, field="attachments"),
+        )
         for fileobj, name in (attachments or [])
     ]
+    assert data.dependency is not None  # checked by _validate
     organization = Organization.objects.get(pk=user.organization_id)
     email_meta = email_meta or {}
     need = Need.objects.create(
@@ -133,21 +148,40 @@ def register_need(
         email_date=email_meta.get("date"),
     )
     need.audiences.set(data.audiences)
-    files = [_store_attachment(user, need, f, c, from_email=bool(email_meta)) for f, _n, c in checked]
-    record(user, audit_action, need, {
-        "title": need.title, "source": need.source, "dependency": need.dependency.name,
-        "urgency": need.urgency, "desired_date": need.desired_date,
-        "attachments": [{"name": a.original_name, "sha256": a.sha256} for a in files],
-        "email_message_id": need.email_message_id or None,
-    })  # fmt: skip
+    files = [
+        _store_attachment(user, need, f, c, from_email=bool(email_meta))
+        for f, _n, c in checked
+    ]
+    record(
+        user,
+        audit_action,
+        need,
+        {
+            "title": need.title,
+            "source": need.source,
+            "dependency": need.dependency.name,
+            "urgency": need.urgency,
+            "desired_date": need.desired_date,
+            "attachments": [
+                {"name": a.original_name, "sha256": a.sha256} for a in files
+            ],
+            "email_message_id": need.email_message_id or None,
+        },
+    )
     notify(
-        approvers(organization.pk), kind="need.registered", exclude=user,
-        subject=_("Nueva necesidad por clasificar: %(number)s") % {"number": need.number},
+        approvers(organization.pk),
+        kind="need.registered",
+        exclude=user,
+        subject=_("Nueva necesidad por clasificar: %(number)s")
+        % {"number": need.number},
         body=_("%(dependency)s registró «%(title)s» (urgencia: %(urgency)s).")
-        % {"dependency": need.dependency, "title": need.title,
-           "urgency": need.get_urgency_display()},
+        % {
+            "dependency": need.dependency,
+            "title": need.title,
+            "urgency": need.get_urgency_display(),
+        },
         link=need_url(need),
-    )  # fmt: skip
+    )
     return need
 
 
@@ -155,7 +189,10 @@ def _store_attachment(
     user: User, need: Need, fileobj: Any, checked: Any, *, from_email: bool
 ) -> NeedAttachment:
     attachment = NeedAttachment(
-        organization_id=need.organization_id, need=need, uploaded_by=user, from_email=from_email
+        organization_id=need.organization_id,
+        need=need,
+        uploaded_by=user,
+        from_email=from_email,
     )
     attachment.fill_from_upload(fileobj, checked, "needs")
     attachment.save()
@@ -169,9 +206,15 @@ def add_attachment(user: User, need: Need, fileobj: Any, name: str) -> NeedAttac
         raise TransitionNotAllowed(_("La necesidad ya está cerrada."))
     checked = check_upload(fileobj, name, ATTACHMENT_KINDS, field="attachments")
     attachment = _store_attachment(user, need, fileobj, checked, from_email=False)
-    record(user, "intake.need.attachment_added", need, {
-        "name": attachment.original_name, "sha256": attachment.sha256,
-    })  # fmt: skip
+    record(
+        user,
+        "intake.need.attachment_added",
+        need,
+        {
+            "name": attachment.original_name,
+            "sha256": attachment.sha256,
+        },
+    )
     return attachment
 
 
@@ -192,7 +235,9 @@ class ParsedEmail:
 def parse_eml(raw: bytes) -> ParsedEmail:
     """Read an e-mail saved as .eml: headers, the text body, and its attachments."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    if not isinstance(message, EmailMessage) or not (message["From"] or message["Subject"]):
+    if not isinstance(message, EmailMessage) or not (
+        message["From"] or message["Subject"]
+    ):
         raise ValidationFailed(
             _("El archivo no parece un correo electrónico (.eml) válido."),
             errors={"file": [_("Correo no válido.")]},
@@ -224,7 +269,8 @@ def parse_eml(raw: bytes) -> ParsedEmail:
         attachments.append((io.BytesIO(payload), sanitize_filename(filename)))
         if len(attachments) > MAX_EMAIL_ATTACHMENTS:
             raise ValidationFailed(
-                _("El correo trae más de %(max)s adjuntos.") % {"max": MAX_EMAIL_ATTACHMENTS}
+                _("El correo trae más de %(max)s adjuntos.")
+                % {"max": MAX_EMAIL_ATTACHMENTS}
             )
     return ParsedEmail(
         subject=str(message["Subject"] or "").strip(),
@@ -253,18 +299,26 @@ def import_eml(
     fileobj.seek(0)
     raw = fileobj.read()
     parsed = parse_eml(raw)
-    if parsed.message_id and Need.objects.filter(
-        organization_id=user.organization_id, email_message_id=parsed.message_id
-    ).exists():
+    if (
+        parsed.message_id
+        and Need.objects.filter(
+            organization_id=user.organization_id, email_message_id=parsed.message_id
+        ).exists()
+    ):
         existing = Need.objects.get(
             organization_id=user.organization_id, email_message_id=parsed.message_id
         )
         raise ConflictError(
-            _("Ese correo ya se registró como la necesidad %(number)s.") % {"number": existing.number},
+            _("Ese correo ya se registró como la necesidad %(number)s.")
+            % {"number": existing.number},
             code="duplicate_email",
             extra={"need_id": existing.pk},
         )
-    sender = f"{parsed.sender_name} <{parsed.sender_email}>" if parsed.sender_name else parsed.sender_email
+    sender = (
+        f"{parsed.sender_name} <{parsed.sender_email}>"
+        if parsed.sender_name
+        else parsed.sender_email
+    )
     data = NeedData(
         title=(parsed.subject or _("Correo sin asunto"))[:200],
         description=parsed.body or _("(El correo no tiene texto; vea los adjuntos.)"),
@@ -278,18 +332,30 @@ def import_eml(
     eml_name = sanitize_filename(original_name, "eml")
     attachments = [(io.BytesIO(raw), eml_name), *parsed.attachments]
     return register_need(
-        user, data, attachments=attachments, audit_action="intake.need.imported_email",
-        email_meta={"from": sender, "subject": parsed.subject,
-                    "message_id": parsed.message_id, "date": parsed.date},
-    )  # fmt: skip
+        user,
+        data,
+        attachments=attachments,
+        audit_action="intake.need.imported_email",
+        email_meta={
+            "from": sender,
+            "subject": parsed.subject,
+            "message_id": parsed.message_id,
+            "date": parsed.date,
+        },
+    )
 
 
 # ---------------------------------------------------------------- triage
 
 
 def _move(need: Need, new_state: str, **updates: Any) -> None:
-    updated = Need.objects.filter(pk=need.pk, state=need.state, lock_version=need.lock_version).update(
-        state=new_state, lock_version=F("lock_version") + 1, updated_at=timezone.now(), **updates
+    updated = Need.objects.filter(
+        pk=need.pk, state=need.state, lock_version=need.lock_version
+    ).update(
+        state=new_state,
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+        **updates,
     )
     if updated != 1:
         raise ConflictError(
@@ -298,7 +364,9 @@ def _move(need: Need, new_state: str, **updates: Any) -> None:
     need.refresh_from_db()
 
 
-def _check(user: User, need: Need, action: str, comment: str, lock_version: int | None) -> str:
+def _check(
+    user: User, need: Need, action: str, comment: str, lock_version: int | None
+) -> str:
     transition = transition_for(need.state, action)
     if transition is None:
         raise TransitionNotAllowed(
@@ -306,11 +374,14 @@ def _check(user: User, need: Need, action: str, comment: str, lock_version: int 
             % {"state": NeedState(need.state).label, "action": NeedAction(action).label}
         )
     if lock_version is not None and lock_version != need.lock_version:
-        raise ConflictError(_("La necesidad cambió desde que abrió la página. Recárguela."))
+        raise ConflictError(
+            _("La necesidad cambió desde que abrió la página. Recárguela.")
+        )
     require(user, Perm(transition.permission))
     if transition.needs_comment and not comment.strip():
         raise ValidationFailed(
-            _("Escriba el motivo."), errors={"comment": [_("Este campo es obligatorio.")]}
+            _("Escriba el motivo."),
+            errors={"comment": [_("Este campo es obligatorio.")]},
         )
     return transition.new_state
 
@@ -331,11 +402,19 @@ def triage_need(
     Returns the created piece for a punctual action, else the need.
     """
     need = Need.objects.get(pk=need.pk)
-    if action not in (NeedAction.TRIAGE_PUNCTUAL, NeedAction.TRIAGE_PLANNING, NeedAction.DISCARD):
+    if action not in (
+        NeedAction.TRIAGE_PUNCTUAL,
+        NeedAction.TRIAGE_PLANNING,
+        NeedAction.DISCARD,
+    ):
         raise ValidationFailed(_("Decisión desconocida."))
     new_state = _check(user, need, action, note, lock_version)
     delegation = acting_as_delegate(user, Perm.NEED_TRIAGE)
-    updates: dict[str, Any] = {"triaged_by": user, "triaged_at": timezone.now(), "triage_note": note}
+    updates: dict[str, Any] = {
+        "triaged_by": user,
+        "triaged_at": timezone.now(),
+        "triage_note": note,
+    }
     if action == NeedAction.DISCARD:
         updates["discard_reason"] = note
     _move(need, new_state, **updates)
@@ -344,9 +423,15 @@ def triage_need(
         NeedAction.TRIAGE_PLANNING: "intake.need.triaged_planning",
         NeedAction.DISCARD: "intake.need.discarded",
     }[NeedAction(action)]
-    record(user, audit_action, need, {
-        "note": note, "as_delegate_of": str(delegation.delegator) if delegation else None,
-    })  # fmt: skip
+    record(
+        user,
+        audit_action,
+        need,
+        {
+            "note": note,
+            "as_delegate_of": str(delegation.delegator) if delegation else None,
+        },
+    )
     result: Any = need
     if action == NeedAction.TRIAGE_PUNCTUAL:
         from pregonero.content.actions import PieceData, create_piece
@@ -362,12 +447,14 @@ def triage_need(
             data.brief = need.description
         result = create_piece(user, data)
     notify(
-        [need.requester, need.created_by], kind="need.triaged", exclude=user,
+        [need.requester, need.created_by],
+        kind="need.triaged",
+        exclude=user,
         subject=_("Su necesidad %(number)s fue clasificada") % {"number": need.number},
         body=_("«%(title)s»: %(decision)s. %(note)s")
         % {"title": need.title, "decision": NeedAction(action).label, "note": note},
         link=need_url(need),
-    )  # fmt: skip
+    )
     return result
 
 
@@ -401,9 +488,11 @@ def mark_attended_if_done(actor: Any, need_id: int) -> bool:
     _move(need, NeedState.ATTENDED)
     record(actor, "intake.need.attended", need, {"pieces": [p.number for p in pieces]})
     notify(
-        [need.requester, need.created_by], kind="need.attended",
+        [need.requester, need.created_by],
+        kind="need.attended",
         subject=_("Necesidad atendida: %(number)s") % {"number": need.number},
-        body=_("Las piezas de «%(title)s» ya están publicadas.") % {"title": need.title},
+        body=_("Las piezas de «%(title)s» ya están publicadas.")
+        % {"title": need.title},
         link=need_url(need),
-    )  # fmt: skip
+    )
     return True

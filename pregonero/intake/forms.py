@@ -32,7 +32,9 @@ class NeedForm(StyledFormMixin, forms.Form):
     description = forms.CharField(
         label=_("¿Qué se necesita comunicar?"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Contexto, datos clave, a quién va dirigido y qué se espera lograr."),
+        help_text=_(
+            "Contexto, datos clave, a quién va dirigido y qué se espera lograr."
+        ),
     )
     source = forms.ChoiceField(label=_("Origen"), choices=NeedSource.choices)
     dependency = forms.ModelChoiceField(
@@ -50,12 +52,18 @@ class NeedForm(StyledFormMixin, forms.Form):
     desired_date = forms.DateField(
         label=_("Fecha deseada de publicación"), required=False, widget=DateInput()
     )
-    event_date = forms.DateField(label=_("Fecha del evento"), required=False, widget=DateInput())
-    urgency = forms.ChoiceField(label=_("Urgencia"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    event_date = forms.DateField(
+        label=_("Fecha del evento"), required=False, widget=DateInput()
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgencia"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     attachments = MultipleFileField(
         label=_("Adjuntos"),
         required=False,
-        help_text=_("Imágenes, documentos, audio o video. Se revisa el tipo real de cada archivo."),
+        help_text=_(
+            "Imágenes, documentos, audio o video. Se revisa el tipo real de cada archivo."
+        ),
     )
 
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
@@ -71,13 +79,17 @@ class NeedForm(StyledFormMixin, forms.Form):
 class EmailImportForm(StyledFormMixin, forms.Form):
     file = forms.FileField(
         label=_("Correo guardado (.eml)"),
-        help_text=_("En Outlook o Gmail: «Guardar como» o «Descargar mensaje». Se registran el "
-                    "texto, el remitente y los adjuntos."),
-    )  # fmt: skip
+        help_text=_(
+            "En Outlook o Gmail: «Guardar como» o «Descargar mensaje». Se registran el "
+            "texto, el remitente y los adjuntos."
+        ),
+    )
     dependency = forms.ModelChoiceField(
         label=_("Dependencia solicitante"), queryset=Dependency.objects.none()
     )
-    urgency = forms.ChoiceField(label=_("Urgencia"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    urgency = forms.ChoiceField(
+        label=_("Urgencia"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     desired_date = forms.DateField(
         label=_("Fecha deseada de publicación"), required=False, widget=DateInput()
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pregonero.core.models import Audience, Dependency, OrgScopedModel, StoredFile
+from pregonero.core.models import (
+    Audience,
+    Dependency,
+    OrgQuerySet,
+    OrgScopedModel,
+    StoredFile,
+)
 
 from .workflow import NeedState
 
@@ -24,10 +30,7 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgente")
 
 
-class NeedQuerySet(models.QuerySet):
-    def for_org(self, organization: object) -> NeedQuerySet:
-        return self.filter(organization=organization)
-
+class NeedQuerySet(OrgQuerySet):
     def open(self) -> NeedQuerySet:
         return self.exclude(state__in=[NeedState.ATTENDED, NeedState.DISCARDED])
 
@@ -56,7 +59,10 @@ class Need(OrgScopedModel):
     )
     requester_email = models.EmailField(_("correo del solicitante"), blank=True)
     audiences = models.ManyToManyField(
-        Audience, related_name="needs", blank=True, verbose_name=_("públicos de interés")
+        Audience,
+        related_name="needs",
+        blank=True,
+        verbose_name=_("públicos de interés"),
     )
     desired_date = models.DateField(
         _("fecha deseada de publicación (oportunidad)"), null=True, blank=True
@@ -66,7 +72,10 @@ class Need(OrgScopedModel):
         _("urgencia"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
     state = models.CharField(
-        _("estado"), max_length=20, choices=NeedState.choices, default=NeedState.REGISTERED
+        _("estado"),
+        max_length=20,
+        choices=NeedState.choices,
+        default=NeedState.REGISTERED,
     )
     triaged_by = models.ForeignKey(
         "accounts.User",
@@ -93,14 +102,16 @@ class Need(OrgScopedModel):
     updated_at = models.DateTimeField(_("modificada"), auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
 
-    objects = NeedQuerySet.as_manager()
+    objects = NeedQuerySet.as_manager()  # type: ignore[misc]  # narrows the base manager
 
     class Meta:
         verbose_name = _("necesidad de comunicación")
         verbose_name_plural = _("necesidades de comunicación")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="need_number")
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="need_number"
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "state", "-created_at"]),
@@ -119,7 +130,10 @@ class Need(OrgScopedModel):
 
 class NeedAttachment(StoredFile):
     need = models.ForeignKey(
-        Need, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("necesidad")
+        Need,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("necesidad"),
     )
     from_email = models.BooleanField(_("venía en el correo"), default=False)
 

@@ -11,5 +11,9 @@ urlpatterns = [
     path("<int:pk>/", views.need_detail, name="need_detail"),
     path("<int:pk>/clasificar/", views.need_triage, name="need_triage"),
     path("<int:pk>/adjuntar/", views.need_attach, name="need_attach"),
-    path("<int:pk>/adjuntos/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path(
+        "<int:pk>/adjuntos/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
 ]

@@ -15,8 +15,10 @@ class RequestContext:
     user_agent: str = ""
 
 
+_EMPTY = RequestContext()
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "pregonero_request_context", default=RequestContext()
+    "pregonero_request_context",
+    default=_EMPTY,
 )
 
 

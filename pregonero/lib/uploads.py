@@ -57,7 +57,10 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
         "document",
         "docx",
     ),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("document", "xlsx"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
+        "document",
+        "xlsx",
+    ),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
         "document",
         "pptx",
@@ -78,7 +81,13 @@ KIND_LABELS = {
     "captions": gettext_lazy("subtítulos"),
 }
 
-_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+_EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xfe\xed\xfa",
+)
 _ZIP_MAX_UNCOMPRESSED = 300 * 1024 * 1024
 _ZIP_MAX_RATIO = 200
 _SRT_RE = re.compile(rb"^\s*\d+\s*\r?\n\d{2}:\d{2}:\d{2}[,.]\d{3}\s*-->", re.MULTILINE)
@@ -116,7 +125,9 @@ def sniff(head: bytes) -> str | None:
     lowered = stripped[:512].lower()
     if head.startswith(_EXECUTABLE_MAGIC) or head.startswith(b"#!"):
         return "application/x-executable"
-    if b"<svg" in lowered or lowered.startswith((b"<?xml", b"<!doctype html", b"<html")):
+    if b"<svg" in lowered or lowered.startswith(
+        (b"<?xml", b"<!doctype html", b"<html")
+    ):
         return "image/svg+xml" if b"<svg" in lowered else "text/html"
     guessed = filetype.guess_mime(head)
     if guessed == "application/zip":
@@ -144,14 +155,20 @@ def _sniff_zip(fileobj: IO[bytes], size: int) -> str | None:
         with zipfile.ZipFile(fileobj) as archive:
             infos = archive.infolist()
             total = sum(info.file_size for info in infos)
-            if total > _ZIP_MAX_UNCOMPRESSED or (size and total / max(size, 1) > _ZIP_MAX_RATIO):
+            if total > _ZIP_MAX_UNCOMPRESSED or (
+                size and total / max(size, 1) > _ZIP_MAX_RATIO
+            ):
                 raise ValidationFailed(
-                    _("El archivo comprimido se expande a un tamaño excesivo y fue rechazado."),
+                    _(
+                        "El archivo comprimido se expande a un tamaño excesivo y fue rechazado."
+                    ),
                     code="decompression_bomb",
                 )
             names = {info.filename for info in infos}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "ignore").strip()
+                mimetype = (
+                    archive.read("mimetype")[:100].decode("ascii", "ignore").strip()
+                )
                 return mimetype or None
             if "[Content_Types].xml" in names:
                 if any(n.startswith("word/") for n in names):
@@ -214,7 +231,8 @@ def check_upload(
     fileobj.seek(0)
     if size == 0:
         raise ValidationFailed(
-            _("El archivo «%(name)s» está vacío.") % {"name": sanitize_filename(original_name)},
+            _("El archivo «%(name)s» está vacío.")
+            % {"name": sanitize_filename(original_name)},
             errors={field: [_("El archivo está vacío.")]},
         )
     head = fileobj.read(8192)
@@ -225,18 +243,24 @@ def check_upload(
     fileobj.seek(0)
     if mime in {"image/svg+xml", "text/html", "application/x-executable"}:
         message = {
-            "image/svg+xml": _("Los archivos SVG no se aceptan: pueden contener código."),
+            "image/svg+xml": _(
+                "Los archivos SVG no se aceptan: pueden contener código."
+            ),
             "text/html": _("Los archivos HTML no se aceptan."),
             "application/x-executable": _("Los programas ejecutables no se aceptan."),
         }[mime]
-        raise ValidationFailed(message, code="forbidden_type", errors={field: [message]})
+        raise ValidationFailed(
+            message, code="forbidden_type", errors={field: [message]}
+        )
     if mime not in ALLOWED_TYPES or ALLOWED_TYPES[mime][0] not in allowed_kinds:
         accepted = ", ".join(sorted(str(KIND_LABELS[k]) for k in allowed_kinds))
         message = _(
             "El tipo de «%(name)s» no está permitido aquí (se aceptan: %(accepted)s). "
             "El tipo se determina por el contenido, no por la extensión."
         ) % {"name": sanitize_filename(original_name), "accepted": accepted}
-        raise ValidationFailed(message, code="unsupported_type", errors={field: [message]})
+        raise ValidationFailed(
+            message, code="unsupported_type", errors={field: [message]}
+        )
     kind, extension = ALLOWED_TYPES[mime]
     limit = settings.PREGONERO_UPLOAD_LIMITS.get(kind)
     if limit and size > limit:

@@ -25,7 +25,14 @@ from pregonero.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from pregonero.core.models import Audience, Campaign, Channel, Dependency, Organization, next_number
+from pregonero.core.models import (
+    Audience,
+    Campaign,
+    Channel,
+    Dependency,
+    Organization,
+    next_number,
+)
 from pregonero.intake.actions import mark_planned
 from pregonero.intake.models import Need
 from pregonero.intake.workflow import NeedState
@@ -140,7 +147,9 @@ def _validate_meeting(user: User, data: MeetingData) -> None:
     if errors:
         raise ValidationFailed(_("Revise los datos de la reunión."), errors=errors)
     people = [data.chaired_by, *(a.user for a in data.attendees)]
-    people += [i.responsible for i in data.agenda] + [c.responsible for c in data.commitments]
+    people += [i.responsible for i in data.agenda] + [
+        c.responsible for c in data.commitments
+    ]
     _same_org(user, [p for p in people if p is not None], "attendees")
     _same_org(user, [i.need for i in data.agenda if i.need], "agenda")
     _same_org(user, [c for i in data.agenda for c in i.channels], "agenda")
@@ -153,12 +162,16 @@ def _replace_children(meeting: Meeting, data: MeetingData) -> None:
     existing = list(meeting.agenda.all())
     MeetingAttendee.objects.bulk_create(
         MeetingAttendee(
-            meeting=meeting, user=a.user, name=a.name.strip()[:200],
-            position=a.position.strip()[:200], affiliation=a.affiliation.strip()[:200],
-            is_external=a.is_external, attended=a.attended,
+            meeting=meeting,
+            user=a.user,
+            name=a.name.strip()[:200],
+            position=a.position.strip()[:200],
+            affiliation=a.affiliation.strip()[:200],
+            is_external=a.is_external,
+            attended=a.attended,
         )
         for a in data.attendees
-    )  # fmt: skip
+    )
     for position, item in enumerate(data.agenda, start=1):
         agenda_item = existing.pop(0) if existing else AgendaItem(meeting=meeting)
         agenda_item.position = position
@@ -174,19 +187,23 @@ def _replace_children(meeting: Meeting, data: MeetingData) -> None:
     for leftover in existing:
         if leftover.plan_items.exists():
             raise ValidationFailed(
-                _("El punto «%(topic)s» ya originó ítems del plan y no se puede quitar.")
+                _(
+                    "El punto «%(topic)s» ya originó ítems del plan y no se puede quitar."
+                )
                 % {"topic": leftover.topic},
                 errors={"agenda": [_("Punto con ítems del plan.")]},
             )
         leftover.delete()
     Commitment.objects.bulk_create(
         Commitment(
-            meeting=meeting, description=c.description.strip()[:500],
-            responsible=c.responsible, responsible_name=c.responsible_name.strip()[:200],
+            meeting=meeting,
+            description=c.description.strip()[:500],
+            responsible=c.responsible,
+            responsible_name=c.responsible_name.strip()[:200],
             due_date=c.due_date,
         )
         for c in data.commitments
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -196,67 +213,112 @@ def create_meeting(user: User, data: MeetingData) -> Meeting:
     _validate_meeting(user, data)
     organization = Organization.objects.get(pk=user.organization_id)
     meeting = Meeting.objects.create(
-        organization=organization, number=next_number(organization, "ACT"),
-        title=data.title.strip(), starts_at=data.starts_at, ends_at=data.ends_at,
-        place=data.place.strip(), objective=data.objective.strip(),
-        development=data.development.strip(), chaired_by=data.chaired_by, created_by=user,
-    )  # fmt: skip
+        organization=organization,
+        number=next_number(organization, "ACT"),
+        title=data.title.strip(),
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        place=data.place.strip(),
+        objective=data.objective.strip(),
+        development=data.development.strip(),
+        chaired_by=data.chaired_by,
+        created_by=user,
+    )
     _replace_children(meeting, data)
-    record(user, "planning.meeting.created", meeting, {
-        "title": meeting.title, "starts_at": meeting.starts_at,
-        "agenda": [i.topic for i in data.agenda],
-    })  # fmt: skip
+    record(
+        user,
+        "planning.meeting.created",
+        meeting,
+        {
+            "title": meeting.title,
+            "starts_at": meeting.starts_at,
+            "agenda": [i.topic for i in data.agenda],
+        },
+    )
     return meeting
 
 
 @transaction.atomic
-def update_meeting(user: User, meeting: Meeting, data: MeetingData, *, lock_version: int) -> Meeting:
+def update_meeting(
+    user: User, meeting: Meeting, data: MeetingData, *, lock_version: int
+) -> Meeting:
     """Change a meeting before its acta is issued; stale edits are refused."""
     require(user, Perm.MEETING_MANAGE)
     meeting = Meeting.objects.get(pk=meeting.pk)
     if meeting.state == MeetingState.ISSUED:
         raise TransitionNotAllowed(
-            _("El acta ya fue expedida. Para cambiarla, ábrala para una nueva versión indicando el motivo.")
+            _(
+                "El acta ya fue expedida. Para cambiarla, ábrala para una nueva versión indicando el motivo."
+            )
         )
     _validate_meeting(user, data)
     updated = Meeting.objects.filter(pk=meeting.pk, lock_version=lock_version).update(
-        title=data.title.strip(), starts_at=data.starts_at, ends_at=data.ends_at,
-        place=data.place.strip(), objective=data.objective.strip(),
-        development=data.development.strip(), chaired_by=data.chaired_by,
-        lock_version=F("lock_version") + 1, updated_at=timezone.now(),
-    )  # fmt: skip
+        title=data.title.strip(),
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        place=data.place.strip(),
+        objective=data.objective.strip(),
+        development=data.development.strip(),
+        chaired_by=data.chaired_by,
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
     if not updated:
         raise ConflictError(
-            _("Otra persona modificó la reunión mientras usted la editaba; sus cambios no se "
-              "guardaron. Recargue la página y vuelva a aplicarlos.")
-        )  # fmt: skip
+            _(
+                "Otra persona modificó la reunión mientras usted la editaba; sus cambios no se "
+                "guardaron. Recargue la página y vuelva a aplicarlos."
+            )
+        )
     meeting.refresh_from_db()
     _replace_children(meeting, data)
-    record(user, "planning.meeting.updated", meeting, {
-        "title": meeting.title, "agenda": [i.topic for i in data.agenda],
-        "attendees": len(data.attendees), "commitments": len(data.commitments),
-    })  # fmt: skip
+    record(
+        user,
+        "planning.meeting.updated",
+        meeting,
+        {
+            "title": meeting.title,
+            "agenda": [i.topic for i in data.agenda],
+            "attendees": len(data.attendees),
+            "commitments": len(data.commitments),
+        },
+    )
     return meeting
 
 
 @transaction.atomic
 def add_meeting_document(
-    user: User, meeting: Meeting, fileobj: Any, name: str, *, is_strategic_report: bool = True
+    user: User,
+    meeting: Meeting,
+    fileobj: Any,
+    name: str,
+    *,
+    is_strategic_report: bool = True,
 ) -> MeetingDocument:
     """Attach the strategic communication report (or another annex) to a meeting."""
     require(user, Perm.MEETING_MANAGE)
     if meeting.state == MeetingState.ISSUED:
-        raise TransitionNotAllowed(_("El acta ya fue expedida; ábrala para una nueva versión."))
+        raise TransitionNotAllowed(
+            _("El acta ya fue expedida; ábrala para una nueva versión.")
+        )
     checked = check_upload(fileobj, name, REPORT_KINDS)
     document = MeetingDocument(
-        organization_id=meeting.organization_id, meeting=meeting, uploaded_by=user,
+        organization_id=meeting.organization_id,
+        meeting=meeting,
+        uploaded_by=user,
         is_strategic_report=is_strategic_report,
-    )  # fmt: skip
+    )
     document.fill_from_upload(fileobj, checked, "meetings")
     document.save()
-    record(user, "planning.meeting.updated", meeting, {
-        "document": document.original_name, "sha256": document.sha256,
-    })  # fmt: skip
+    record(
+        user,
+        "planning.meeting.updated",
+        meeting,
+        {
+            "document": document.original_name,
+            "sha256": document.sha256,
+        },
+    )
     return document
 
 
@@ -270,54 +332,82 @@ def _local_iso(value: datetime.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def build_snapshot(meeting: Meeting, version: int, issued_by: User, reason: str) -> dict[str, Any]:
+def build_snapshot(
+    meeting: Meeting, version: int, issued_by: User, reason: str
+) -> dict[str, Any]:
     """The acta's content as plain data: what is rendered and what is sealed."""
     organization = Organization.objects.get(pk=meeting.organization_id)
-    agenda = meeting.agenda.select_related("need", "responsible").prefetch_related("channels")
+    agenda = meeting.agenda.select_related("need", "responsible").prefetch_related(
+        "channels"
+    )
     commitments = meeting.commitments.select_related("responsible")
     snapshot: dict[str, Any] = {
         "organization": {
-            "name": organization.name, "short_name": organization.short_name,
-            "office_name": organization.office_name, "city": organization.city,
+            "name": organization.name,
+            "short_name": organization.short_name,
+            "office_name": organization.office_name,
+            "city": organization.city,
         },
         "format": {
-            "code": organization.acta_format_code, "version": organization.acta_format_version,
-            "date": organization.acta_format_date.isoformat() if organization.acta_format_date else None,
-            "process": organization.process_name, "title": _("Acta de reunión"),
+            "code": organization.acta_format_code,
+            "version": organization.acta_format_version,
+            "date": organization.acta_format_date.isoformat()
+            if organization.acta_format_date
+            else None,
+            "process": organization.process_name,
+            "title": _("Acta de reunión"),
         },
         "meeting": {
-            "number": meeting.number, "title": meeting.title,
-            "starts_at": _local_iso(meeting.starts_at), "ends_at": _local_iso(meeting.ends_at),
-            "place": meeting.place, "objective": meeting.objective,
-            "development": meeting.development, "chaired_by": _person(meeting.chaired_by),
+            "number": meeting.number,
+            "title": meeting.title,
+            "starts_at": _local_iso(meeting.starts_at),
+            "ends_at": _local_iso(meeting.ends_at),
+            "place": meeting.place,
+            "objective": meeting.objective,
+            "development": meeting.development,
+            "chaired_by": _person(meeting.chaired_by),
         },
         "version": version,
         "issued_at": _local_iso(timezone.now()),
         "issued_by": _person(issued_by),
         "change_reason": reason,
         "attendees": [
-            {"name": a.name, "position": a.position, "affiliation": a.affiliation,
-             "is_external": a.is_external, "attended": a.attended}
+            {
+                "name": a.name,
+                "position": a.position,
+                "affiliation": a.affiliation,
+                "is_external": a.is_external,
+                "attended": a.attended,
+            }
             for a in meeting.attendees.all()
         ],
         "agenda": [
-            {"position": i.position, "topic": i.topic,
-             "need_number": i.need.number if i.need else "", "discussion": i.discussion,
-             "sources_to_consult": i.sources_to_consult, "products": i.products,
-             "channels": [c.name for c in i.channels.all()],
-             "responsible": str(i.responsible) if i.responsible else "",
-             "due_date": i.due_date.isoformat() if i.due_date else None}
+            {
+                "position": i.position,
+                "topic": i.topic,
+                "need_number": i.need.number if i.need else "",
+                "discussion": i.discussion,
+                "sources_to_consult": i.sources_to_consult,
+                "products": i.products,
+                "channels": [c.name for c in i.channels.all()],
+                "responsible": str(i.responsible) if i.responsible else "",
+                "due_date": i.due_date.isoformat() if i.due_date else None,
+            }
             for i in agenda
         ],
         "commitments": [
-            {"description": c.description, "responsible": c.responsible_display,
-             "due_date": c.due_date.isoformat() if c.due_date else None}
+            {
+                "description": c.description,
+                "responsible": c.responsible_display,
+                "due_date": c.due_date.isoformat() if c.due_date else None,
+            }
             for c in commitments
         ],
         "documents": [
-            {"name": d.original_name, "sha256": d.sha256} for d in meeting.documents.all()
+            {"name": d.original_name, "sha256": d.sha256}
+            for d in meeting.documents.all()
         ],
-    }  # fmt: skip
+    }
     from pregonero.content.models import canonical_hash
 
     snapshot["content_hash"] = canonical_hash(
@@ -327,7 +417,9 @@ def build_snapshot(meeting: Meeting, version: int, issued_by: User, reason: str)
 
 
 @transaction.atomic
-def issue_acta(user: User, meeting: Meeting, *, lock_version: int | None = None) -> ActaVersion:
+def issue_acta(
+    user: User, meeting: Meeting, *, lock_version: int | None = None
+) -> ActaVersion:
     """Issue the Acta de Reunión (208-SADM-Ft-06) as an immutable record, DOCX and PDF.
 
     Every need on the agenda enters the content plan. Changing an issued acta
@@ -340,10 +432,14 @@ def issue_acta(user: User, meeting: Meeting, *, lock_version: int | None = None)
     if meeting.state == MeetingState.ISSUED:
         raise TransitionNotAllowed(_("El acta de esta reunión ya está expedida."))
     if lock_version is not None and lock_version != meeting.lock_version:
-        raise ConflictError(_("La reunión cambió desde que abrió la página. Recárguela."))
+        raise ConflictError(
+            _("La reunión cambió desde que abrió la página. Recárguela.")
+        )
     if not meeting.attendees.exists() or not meeting.agenda.exists():
         raise ValidationFailed(
-            _("Para expedir el acta registre al menos un asistente y un punto del orden del día."),
+            _(
+                "Para expedir el acta registre al menos un asistente y un punto del orden del día."
+            ),
             errors={"attendees": [_("Obligatorio.")]},
         )
     previous = meeting.acta_versions.order_by("-number").first()
@@ -358,38 +454,56 @@ def issue_acta(user: User, meeting: Meeting, *, lock_version: int | None = None)
     docx_bytes = render_docx(snapshot)
     pdf_bytes = render_pdf(snapshot)
     acta = ActaVersion(
-        organization_id=meeting.organization_id, meeting=meeting, number=version,
-        snapshot=snapshot, content_hash=snapshot["content_hash"], issued_by=user,
+        organization_id=meeting.organization_id,
+        meeting=meeting,
+        number=version,
+        snapshot=snapshot,
+        content_hash=snapshot["content_hash"],
+        issued_by=user,
         change_reason=reason,
         docx_sha256=hashlib.sha256(docx_bytes).hexdigest(),
         pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
-    )  # fmt: skip
+    )
     acta.docx.save(
         storage_path(meeting.organization_id, "actas", "docx"),
-        ContentFile(docx_bytes, name=acta_filename(snapshot, "docx")), save=False,
-    )  # fmt: skip
+        ContentFile(docx_bytes, name=acta_filename(snapshot, "docx")),
+        save=False,
+    )
     acta.pdf.save(
         storage_path(meeting.organization_id, "actas", "pdf"),
-        ContentFile(pdf_bytes, name=acta_filename(snapshot, "pdf")), save=False,
-    )  # fmt: skip
+        ContentFile(pdf_bytes, name=acta_filename(snapshot, "pdf")),
+        save=False,
+    )
     acta.save()
     for item in meeting.agenda.select_related("need"):
         if item.need is not None and item.need.state == NeedState.FOR_PLANNING:
             mark_planned(user, item.need)
-    record(user, "planning.meeting.issued", meeting, {
-        "version": version, "content_hash": acta.content_hash,
-        "docx_sha256": acta.docx_sha256, "pdf_sha256": acta.pdf_sha256, "reason": reason,
-    })  # fmt: skip
-    people = [a.user for a in meeting.attendees.select_related("user") if a.user]
+    record(
+        user,
+        "planning.meeting.issued",
+        meeting,
+        {
+            "version": version,
+            "content_hash": acta.content_hash,
+            "docx_sha256": acta.docx_sha256,
+            "pdf_sha256": acta.pdf_sha256,
+            "reason": reason,
+        },
+    )
+    people: list[User | None] = [
+        a.user for a in meeting.attendees.select_related("user")
+    ]
     people += [i.responsible for i in meeting.agenda.select_related("responsible")]
     notify(
-        people, kind="meeting.issued", exclude=user,
+        people,
+        kind="meeting.issued",
+        exclude=user,
         subject=_("Acta expedida: %(number)s v%(version)s")
         % {"number": meeting.number, "version": version},
         body=_("El acta de «%(title)s» quedó expedida. Revise sus compromisos.")
         % {"title": meeting.title},
         link=meeting_url(meeting),
-    )  # fmt: skip
+    )
     return acta
 
 
@@ -419,9 +533,15 @@ def reopen_acta(user: User, meeting: Meeting, *, reason: str) -> Meeting:
     ):
         raise TransitionNotAllowed(_("El acta no está expedida."))
     meeting.refresh_from_db()
-    record(user, "planning.meeting.reopened", meeting, {
-        "reason": reason.strip(), "from_version": meeting.current_version_number,
-    })  # fmt: skip
+    record(
+        user,
+        "planning.meeting.reopened",
+        meeting,
+        {
+            "reason": reason.strip(),
+            "from_version": meeting.current_version_number,
+        },
+    )
     return meeting
 
 
@@ -455,10 +575,17 @@ def _validate_plan_item(user: User, data: PlanItemData) -> None:
         raise ValidationFailed(_("Revise el ítem del plan."), errors=errors)
     _same_org(
         user,
-        [data.dependency, data.need, data.campaign, data.liaison, data.responsible,
-         *data.audiences, *data.channels],
+        [
+            data.dependency,
+            data.need,
+            data.campaign,
+            data.liaison,
+            data.responsible,
+            *data.audiences,
+            *data.channels,
+        ],
         "plan",
-    )  # fmt: skip
+    )
     if data.agenda_item is not None and data.agenda_item.meeting.organization_id != (
         user.organization_id
     ):
@@ -470,55 +597,89 @@ def create_plan_item(user: User, data: PlanItemData) -> PlanItem:
     """Add a content to the plan (activity 3), from a need or a meeting decision."""
     require(user, Perm.PLAN_MANAGE)
     _validate_plan_item(user, data)
+    assert data.dependency is not None and data.planned_date is not None  # validated
     item = PlanItem.objects.create(
-        organization_id=user.organization_id, title=data.title.strip(),
-        description=data.description.strip(), need=data.need, agenda_item=data.agenda_item,
-        dependency=data.dependency, liaison=data.liaison, responsible=data.responsible,
-        planned_date=data.planned_date, campaign=data.campaign, created_by=user,
-    )  # fmt: skip
+        organization_id=user.organization_id,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        need=data.need,
+        agenda_item=data.agenda_item,
+        dependency=data.dependency,
+        liaison=data.liaison,
+        responsible=data.responsible,
+        planned_date=data.planned_date,
+        campaign=data.campaign,
+        created_by=user,
+    )
     item.audiences.set(data.audiences)
     item.channels.set(data.channels)
     if data.need is not None and data.need.state == NeedState.FOR_PLANNING:
         mark_planned(user, data.need)
-    record(user, "planning.plan_item.created", item, {
-        "title": item.title, "planned_date": item.planned_date,
-        "need": data.need.number if data.need else None,
-    })  # fmt: skip
+    record(
+        user,
+        "planning.plan_item.created",
+        item,
+        {
+            "title": item.title,
+            "planned_date": item.planned_date,
+            "need": data.need.number if data.need else None,
+        },
+    )
     notify(
-        [data.liaison, data.responsible], kind="plan.assigned", exclude=user,
+        [data.liaison, data.responsible],
+        kind="plan.assigned",
+        exclude=user,
         subject=_("Nuevo contenido en el plan: %(title)s") % {"title": item.title},
         body=_("Planeado para el %(date)s. Puede comentar su enfoque en Pregonero.")
         % {"date": item.planned_date.strftime("%d/%m/%Y")},
         link=reverse("planning:plan_item_detail", args=[item.pk]),
-    )  # fmt: skip
+    )
     return item
 
 
 @transaction.atomic
-def update_plan_item(user: User, item: PlanItem, data: PlanItemData, *, lock_version: int) -> PlanItem:
+def update_plan_item(
+    user: User, item: PlanItem, data: PlanItemData, *, lock_version: int
+) -> PlanItem:
     require(user, Perm.PLAN_MANAGE)
     _validate_plan_item(user, data)
     updated = PlanItem.objects.filter(pk=item.pk, lock_version=lock_version).update(
-        title=data.title.strip(), description=data.description.strip(),
-        dependency=data.dependency, liaison=data.liaison, responsible=data.responsible,
-        planned_date=data.planned_date, campaign=data.campaign,
-        lock_version=F("lock_version") + 1, updated_at=timezone.now(),
-    )  # fmt: skip
+        title=data.title.strip(),
+        description=data.description.strip(),
+        dependency=data.dependency,
+        liaison=data.liaison,
+        responsible=data.responsible,
+        planned_date=data.planned_date,
+        campaign=data.campaign,
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
     if not updated:
         raise ConflictError(
-            _("Otra persona modificó este ítem del plan; sus cambios no se guardaron. Recargue.")
+            _(
+                "Otra persona modificó este ítem del plan; sus cambios no se guardaron. Recargue."
+            )
         )
     item.refresh_from_db()
     item.audiences.set(data.audiences)
     item.channels.set(data.channels)
-    record(user, "planning.plan_item.updated", item, {
-        "title": item.title, "planned_date": item.planned_date,
-    })  # fmt: skip
+    record(
+        user,
+        "planning.plan_item.updated",
+        item,
+        {
+            "title": item.title,
+            "planned_date": item.planned_date,
+        },
+    )
     return item
 
 
 def can_comment_plan_item(user: User, item: PlanItem) -> bool:
-    if not has_perm(user, Perm.PLAN_COMMENT) or item.organization_id != user.organization_id:
+    if (
+        not has_perm(user, Perm.PLAN_COMMENT)
+        or item.organization_id != user.organization_id
+    ):
         return False
     if has_perm(user, Perm.PLAN_MANAGE):
         return True
@@ -530,21 +691,29 @@ def can_comment_plan_item(user: User, item: PlanItem) -> bool:
 def comment_plan_item(user: User, item: PlanItem, body: str) -> PlanItemComment:
     """A liaison's (or the team's) comment on a content of the plan (activity 3)."""
     if not can_comment_plan_item(user, item):
-        raise PermissionDeniedError(_("Solo puede comentar los contenidos de su dependencia."))
+        raise PermissionDeniedError(
+            _("Solo puede comentar los contenidos de su dependencia.")
+        )
     if not body.strip():
         raise ValidationFailed(
-            _("El comentario está vacío."), errors={"body": [_("Escriba su comentario.")]}
+            _("El comentario está vacío."),
+            errors={"body": [_("Escriba su comentario.")]},
         )
     comment = PlanItemComment.objects.create(
-        organization_id=item.organization_id, plan_item=item, author=user, body=body.strip()
+        organization_id=item.organization_id,
+        plan_item=item,
+        author=user,
+        body=body.strip(),
     )
     record(user, "planning.plan_item.commented", item, {"comment": comment.body[:500]})
     notify(
-        [item.responsible, item.liaison, item.created_by], kind="plan.commented", exclude=user,
+        [item.responsible, item.liaison, item.created_by],
+        kind="plan.commented",
+        exclude=user,
         subject=_("Comentario sobre «%(title)s»") % {"title": item.title},
         body=_("%(user)s escribió: %(body)s") % {"user": user, "body": comment.body},
         link=reverse("planning:plan_item_detail", args=[item.pk]),
-    )  # fmt: skip
+    )
     return comment
 
 
@@ -553,17 +722,26 @@ def produce_plan_item(user: User, item: PlanItem, **piece_fields: Any) -> Piece:
     """Start producing a planned content: create its piece (activity 5)."""
     from pregonero.content.actions import PieceData, create_piece
 
-    item = PlanItem.objects.select_related("need", "dependency", "campaign").get(pk=item.pk)
+    item = PlanItem.objects.select_related("need", "dependency", "campaign").get(
+        pk=item.pk
+    )
     if item.piece_id is not None:
         raise TransitionNotAllowed(_("Este contenido ya tiene su pieza en producción."))
     data = PieceData(
-        title=item.title, brief=item.description, need=item.need, dependency=item.dependency,
-        campaign=item.campaign, audiences=list(item.audiences.all()),
-        channels=list(item.channels.all()), planned_date=item.planned_date,
+        title=item.title,
+        brief=item.description,
+        need=item.need,
+        dependency=item.dependency,
+        campaign=item.campaign,
+        audiences=list(item.audiences.all()),
+        channels=list(item.channels.all()),
+        planned_date=item.planned_date,
         desired_date=item.need.desired_date if item.need else None,
-        writer=item.responsible if item.responsible and has_perm(item.responsible, Perm.PIECE_WRITE) else None,
+        writer=item.responsible
+        if item.responsible and has_perm(item.responsible, Perm.PIECE_WRITE)
+        else None,
         **piece_fields,
-    )  # fmt: skip
+    )
     piece = create_piece(user, data)
     if not PlanItem.objects.filter(pk=item.pk, piece__isnull=True).update(piece=piece):
         raise ConflictError(_("Otra persona ya creó la pieza de este contenido."))
@@ -601,7 +779,8 @@ def _validate_joint_action(user: User, data: JointActionData) -> str:
         tag = raw if raw.startswith("#") else f"#{raw}"
         if len(tag) < 2 or not all(ch.isalnum() or ch == "_" for ch in tag[1:]):
             errors.setdefault("hashtags", []).append(
-                _("«%(tag)s» no es una etiqueta válida (solo letras, números y _).") % {"tag": raw}
+                _("«%(tag)s» no es una etiqueta válida (solo letras, números y _).")
+                % {"tag": raw}
             )
         tags.append(tag)
     if errors:
@@ -626,40 +805,66 @@ def create_joint_action(user: User, data: JointActionData) -> JointAction:
     """Record an action coordinated with the Red Distrital de Redes Sociales (activity 4)."""
     require(user, Perm.JOINT_ACTION_MANAGE)
     hashtags = _validate_joint_action(user, data)
+    assert data.starts_on is not None  # validated
     action = JointAction.objects.create(
-        organization_id=user.organization_id, title=data.title.strip(),
+        organization_id=user.organization_id,
+        title=data.title.strip(),
         description=data.description.strip(),
-        coordinator=data.coordinator.strip() or JointAction._meta.get_field("coordinator").default,
-        hashtags=hashtags, starts_on=data.starts_on, ends_on=data.ends_on,
-        campaign=data.campaign, created_by=user,
-    )  # fmt: skip
+        coordinator=data.coordinator.strip()
+        or JointAction._meta.get_field("coordinator").default,
+        hashtags=hashtags,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        campaign=data.campaign,
+        created_by=user,
+    )
     partners = _partners(user, data)
     action.partners.set(partners)
     action.pieces.set(data.pieces)
-    record(user, "planning.joint_action.created", action, {
-        "title": action.title, "hashtags": hashtags, "partners": [p.name for p in partners],
-        "pieces": [p.number for p in data.pieces],
-    })  # fmt: skip
+    record(
+        user,
+        "planning.joint_action.created",
+        action,
+        {
+            "title": action.title,
+            "hashtags": hashtags,
+            "partners": [p.name for p in partners],
+            "pieces": [p.number for p in data.pieces],
+        },
+    )
     return action
 
 
 @transaction.atomic
-def update_joint_action(user: User, action: JointAction, data: JointActionData) -> JointAction:
+def update_joint_action(
+    user: User, action: JointAction, data: JointActionData
+) -> JointAction:
     require(user, Perm.JOINT_ACTION_MANAGE)
     hashtags = _validate_joint_action(user, data)
     JointAction.objects.filter(pk=action.pk).update(
-        title=data.title.strip(), description=data.description.strip(),
-        coordinator=data.coordinator.strip(), hashtags=hashtags,
-        starts_on=data.starts_on, ends_on=data.ends_on, campaign=data.campaign,
-    )  # fmt: skip
+        title=data.title.strip(),
+        description=data.description.strip(),
+        coordinator=data.coordinator.strip(),
+        hashtags=hashtags,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        campaign=data.campaign,
+    )
     action.refresh_from_db()
     partners = _partners(user, data)
     action.partners.set(partners)
     action.pieces.set(data.pieces)
-    record(user, "planning.joint_action.updated", action, {
-        "title": action.title, "hashtags": hashtags, "partners": [p.name for p in partners],
-        "pieces": [p.number for p in data.pieces],
-    })  # fmt: skip
+    record(
+        user,
+        "planning.joint_action.updated",
+        action,
+        {
+            "title": action.title,
+            "hashtags": hashtags,
+            "partners": [p.name for p in partners],
+            "pieces": [p.number for p in data.pieces],
+        },
+    )
     return action
 
 
@@ -686,21 +891,34 @@ def add_joint_action_evidence(
         )
     if url and not url.startswith(("http://", "https://")):
         raise ValidationFailed(
-            _("El enlace debe empezar por http:// o https://."), errors={"url": [_("No válido.")]}
+            _("El enlace debe empezar por http:// o https://."),
+            errors={"url": [_("No válido.")]},
         )
     stored = None
     if fileobj is not None:
         checked = check_upload(fileobj, file_name, {"image", "document", "video"})
-        stored = JointActionFile(organization_id=action.organization_id, uploaded_by=user)
+        stored = JointActionFile(
+            organization_id=action.organization_id, uploaded_by=user
+        )
         stored.fill_from_upload(fileobj, checked, "joint-actions")
         stored.save()
     evidence = JointActionEvidence.objects.create(
-        organization_id=action.organization_id, joint_action=action,
-        description=description.strip()[:300], url=url.strip(), file=stored, added_by=user,
-    )  # fmt: skip
-    record(user, "planning.joint_action.evidence_added", action, {
-        "description": evidence.description, "url": evidence.url,
-        "file": stored.original_name if stored else None,
-        "sha256": stored.sha256 if stored else None,
-    })  # fmt: skip
+        organization_id=action.organization_id,
+        joint_action=action,
+        description=description.strip()[:300],
+        url=url.strip(),
+        file=stored,
+        added_by=user,
+    )
+    record(
+        user,
+        "planning.joint_action.evidence_added",
+        action,
+        {
+            "description": evidence.description,
+            "url": evidence.url,
+            "file": stored.original_name if stored else None,
+            "sha256": stored.sha256 if stored else None,
+        },
+    )
     return evidence

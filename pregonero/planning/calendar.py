@@ -80,18 +80,39 @@ def items_between(
     plan = PlanItem.objects.for_org(org).filter(
         planned_date__gte=start, planned_date__lte=end, piece__isnull=True
     )
-    pieces = visible_pieces(user).exclude(state=PieceState.CANCELLED).filter(
-        Q(planned_date__gte=start, planned_date__lte=end)
-        | Q(planned_date__isnull=True, desired_date__gte=start, desired_date__lte=end)
-    )
-    pubs = Publication.objects.for_org(org).filter(
-        Q(status=PublicationStatus.PUBLISHED, published_at__gte=begin, published_at__lt=finish)
-        | Q(
-            status__in=[PublicationStatus.SCHEDULED, PublicationStatus.PUBLISHING,
-                        PublicationStatus.FAILED, PublicationStatus.UNCONFIRMED],
-            scheduled_at__gte=begin, scheduled_at__lt=finish,
+    pieces = (
+        visible_pieces(user)
+        .exclude(state=PieceState.CANCELLED)
+        .filter(
+            Q(planned_date__gte=start, planned_date__lte=end)
+            | Q(
+                planned_date__isnull=True,
+                desired_date__gte=start,
+                desired_date__lte=end,
+            )
         )
-    ).filter(piece__in=visible_pieces(user))  # fmt: skip
+    )
+    pubs = (
+        Publication.objects.for_org(org)
+        .filter(
+            Q(
+                status=PublicationStatus.PUBLISHED,
+                published_at__gte=begin,
+                published_at__lt=finish,
+            )
+            | Q(
+                status__in=[
+                    PublicationStatus.SCHEDULED,
+                    PublicationStatus.PUBLISHING,
+                    PublicationStatus.FAILED,
+                    PublicationStatus.UNCONFIRMED,
+                ],
+                scheduled_at__gte=begin,
+                scheduled_at__lt=finish,
+            )
+        )
+        .filter(piece__in=visible_pieces(user))
+    )
     if filters.channel:
         plan = plan.filter(channels=filters.channel)
         pieces = pieces.filter(channels=filters.channel)
@@ -110,23 +131,41 @@ def items_between(
         pubs = pubs.filter(piece__campaign_id=filters.campaign)
 
     for item in plan.distinct().select_related("dependency"):
-        items.append(CalendarItem(
-            f"plan-{item.pk}", item.planned_date, None, "planned", str(KIND_LABELS["planned"]),
-            item.title, reverse("planning:plan_item_detail", args=[item.pk]),
-            str(item.dependency),
-        ))  # fmt: skip
+        items.append(
+            CalendarItem(
+                f"plan-{item.pk}",
+                item.planned_date,
+                None,
+                "planned",
+                str(KIND_LABELS["planned"]),
+                item.title,
+                reverse("planning:plan_item_detail", args=[item.pk]),
+                str(item.dependency),
+            )
+        )
     piece_rows: list[Piece] = list(pieces.distinct().select_related("dependency"))
     for piece in piece_rows:
         day = piece.planned_date or piece.desired_date
         assert day is not None
         kind = "approved" if piece.state == PieceState.APPROVED else "in_progress"
-        items.append(CalendarItem(
-            f"piece-{piece.pk}", day, None, kind, str(KIND_LABELS[kind]),
-            f"{piece.number} · {piece.title}", reverse("content:piece_detail", args=[piece.pk]),
-            piece.get_state_display(),
-        ))  # fmt: skip
+        items.append(
+            CalendarItem(
+                f"piece-{piece.pk}",
+                day,
+                None,
+                kind,
+                str(KIND_LABELS[kind]),
+                f"{piece.number} · {piece.title}",
+                reverse("content:piece_detail", args=[piece.pk]),
+                piece.get_state_display(),
+            )
+        )
     for pub in pubs.distinct().select_related("piece", "channel"):
-        when = pub.published_at if pub.status == PublicationStatus.PUBLISHED else pub.scheduled_at
+        when = (
+            pub.published_at
+            if pub.status == PublicationStatus.PUBLISHED
+            else pub.scheduled_at
+        )
         assert when is not None
         kind = {
             PublicationStatus.PUBLISHED: "published",
@@ -137,18 +176,36 @@ def items_between(
             detail = _("retenida: sin visto bueno vigente")
         else:
             detail = pub.get_status_display()
-        items.append(CalendarItem(
-            f"pub-{pub.pk}", timezone.localdate(when), when, kind, str(KIND_LABELS[kind]),
-            f"{pub.channel.name}: {pub.piece.title}",
-            reverse("publishing:publication_detail", args=[pub.pk]), detail,
-        ))  # fmt: skip
-    if not any((filters.channel, filters.dependency, filters.audience, filters.campaign)):
-        for meeting in Meeting.objects.for_org(org).filter(starts_at__gte=begin, starts_at__lt=finish):
-            items.append(CalendarItem(
-                f"meeting-{meeting.pk}", timezone.localdate(meeting.starts_at), meeting.starts_at,
-                "meeting", str(KIND_LABELS["meeting"]), meeting.title,
-                reverse("planning:meeting_detail", args=[meeting.pk]), meeting.place,
-            ))  # fmt: skip
+        items.append(
+            CalendarItem(
+                f"pub-{pub.pk}",
+                timezone.localdate(when),
+                when,
+                kind,
+                str(KIND_LABELS[kind]),
+                f"{pub.channel.name}: {pub.piece.title}",
+                reverse("publishing:publication_detail", args=[pub.pk]),
+                detail,
+            )
+        )
+    if not any(
+        (filters.channel, filters.dependency, filters.audience, filters.campaign)
+    ):
+        for meeting in Meeting.objects.for_org(org).filter(
+            starts_at__gte=begin, starts_at__lt=finish
+        ):
+            items.append(
+                CalendarItem(
+                    f"meeting-{meeting.pk}",
+                    timezone.localdate(meeting.starts_at),
+                    meeting.starts_at,
+                    "meeting",
+                    str(KIND_LABELS["meeting"]),
+                    meeting.title,
+                    reverse("planning:meeting_detail", args=[meeting.pk]),
+                    meeting.place,
+                )
+            )
     items.sort(key=lambda i: (i.day, i.start or _aware(i.day), i.kind, i.title))
     return items
 
@@ -173,7 +230,10 @@ def ical(items: list[CalendarItem], base_url: str, name: str) -> str:
 
     def esc(text: str) -> str:
         return (
-            text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+            text.replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\n", "\\n")
         )
 
     def fold(line: str) -> str:
@@ -189,10 +249,14 @@ def ical(items: list[CalendarItem], base_url: str, name: str) -> str:
 
     now = timezone.now().astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Pregonero//Calendario editorial//ES",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{esc(name)}",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Pregonero//Calendario editorial//ES",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{esc(name)}",
         "X-WR-TIMEZONE:America/Bogota",
-    ]  # fmt: skip
+    ]
     for item in items:
         lines += ["BEGIN:VEVENT", f"UID:{item.uid}@pregonero", f"DTSTAMP:{now}"]
         if item.start is not None:

@@ -31,7 +31,10 @@ class Meeting(OrgScopedModel):
     objective = models.TextField(_("objetivo"), blank=True)
     development = models.TextField(_("desarrollo de la reunión"), blank=True)
     state = models.CharField(
-        _("estado"), max_length=10, choices=MeetingState.choices, default=MeetingState.DRAFT
+        _("estado"),
+        max_length=10,
+        choices=MeetingState.choices,
+        default=MeetingState.DRAFT,
     )
     chaired_by = models.ForeignKey(
         "accounts.User",
@@ -41,7 +44,9 @@ class Meeting(OrgScopedModel):
         related_name="+",
         verbose_name=_("preside"),
     )
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
 
@@ -50,7 +55,9 @@ class Meeting(OrgScopedModel):
         verbose_name_plural = _("reuniones de planeación")
         ordering = ["-starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="meeting_number")
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="meeting_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -63,13 +70,21 @@ class Meeting(OrgScopedModel):
 
 
 class MeetingAttendee(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendees"
+    )
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     name = models.CharField(_("nombre"), max_length=200)
     position = models.CharField(_("cargo"), max_length=200, blank=True)
-    affiliation = models.CharField(_("dependencia o entidad"), max_length=200, blank=True)
+    affiliation = models.CharField(
+        _("dependencia o entidad"), max_length=200, blank=True
+    )
     is_external = models.BooleanField(_("invitado externo"), default=False)
     attended = models.BooleanField(_("asistió"), default=True)
 
@@ -85,7 +100,9 @@ class MeetingAttendee(models.Model):
 class AgendaItem(models.Model):
     """A topic on the agenda; usually a pending need, with the team's decision."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda"
+    )
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
     need = models.ForeignKey(
         "intake.Need",
@@ -123,7 +140,9 @@ class AgendaItem(models.Model):
 
 
 class Commitment(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="commitments")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="commitments"
+    )
     description = models.CharField(_("compromiso"), max_length=500)
     responsible = models.ForeignKey(
         "accounts.User",
@@ -133,7 +152,9 @@ class Commitment(models.Model):
         related_name="+",
         verbose_name=_("responsable"),
     )
-    responsible_name = models.CharField(_("responsable (externo)"), max_length=200, blank=True)
+    responsible_name = models.CharField(
+        _("responsable (externo)"), max_length=200, blank=True
+    )
     due_date = models.DateField(_("fecha"), null=True, blank=True)
 
     class Meta:
@@ -152,7 +173,9 @@ class Commitment(models.Model):
 class MeetingDocument(StoredFile):
     """The strategic communication report presented at the meeting, or other annexes."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="documents")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="documents"
+    )
     is_strategic_report = models.BooleanField(
         _("informe de comunicación estratégica"), default=True
     )
@@ -165,7 +188,9 @@ class MeetingDocument(StoredFile):
 class ActaVersion(OrgScopedModel):
     """An issued acta: an immutable record, with its DOCX and PDF files."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="acta_versions")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="acta_versions"
+    )
     number = models.PositiveIntegerField(_("versión"))
     snapshot = models.JSONField(_("contenido"))
     content_hash = models.CharField(max_length=64)
@@ -173,7 +198,9 @@ class ActaVersion(OrgScopedModel):
     docx_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(max_length=300)
     pdf_sha256 = models.CharField(max_length=64)
-    issued_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     change_reason = models.TextField(_("motivo del cambio"), blank=True)
 
     class Meta:
@@ -181,7 +208,9 @@ class ActaVersion(OrgScopedModel):
         verbose_name_plural = _("versiones del acta")
         ordering = ["meeting", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "number"], name="acta_version_number")
+            models.UniqueConstraint(
+                fields=["meeting", "number"], name="acta_version_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -210,7 +239,10 @@ class PlanItem(OrgScopedModel):
         verbose_name=_("decisión de la reunión"),
     )
     audiences = models.ManyToManyField(
-        Audience, related_name="plan_items", blank=True, verbose_name=_("públicos de interés")
+        Audience,
+        related_name="plan_items",
+        blank=True,
+        verbose_name=_("públicos de interés"),
     )
     channels = models.ManyToManyField(
         Channel, related_name="plan_items", blank=True, verbose_name=_("canales")
@@ -254,7 +286,9 @@ class PlanItem(OrgScopedModel):
         related_name="plan_item",
         verbose_name=_("pieza"),
     )
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
 
@@ -269,8 +303,12 @@ class PlanItem(OrgScopedModel):
 
 
 class PlanItemComment(OrgScopedModel):
-    plan_item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="comments")
-    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    plan_item = models.ForeignKey(
+        PlanItem, on_delete=models.PROTECT, related_name="comments"
+    )
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField(_("comentario"))
 
     class Meta:
@@ -287,7 +325,9 @@ class PartnerEntity(OrgScopedModel):
 
     name = models.CharField(_("entidad"), max_length=200)
     handle = models.CharField(_("cuenta en redes"), max_length=120, blank=True)
-    contact = models.CharField(_("contacto (jefe de prensa)"), max_length=200, blank=True)
+    contact = models.CharField(
+        _("contacto (jefe de prensa)"), max_length=200, blank=True
+    )
 
     class Meta:
         verbose_name = _("entidad de la Red Distrital")
@@ -310,13 +350,19 @@ class JointAction(OrgScopedModel):
         default="Secretaría General – Alcaldía Mayor de Bogotá",
     )
     partners = models.ManyToManyField(
-        PartnerEntity, related_name="joint_actions", blank=True, verbose_name=_("entidades")
+        PartnerEntity,
+        related_name="joint_actions",
+        blank=True,
+        verbose_name=_("entidades"),
     )
     hashtags = models.CharField(_("etiquetas (hashtags)"), max_length=300, blank=True)
     starts_on = models.DateField(_("desde"))
     ends_on = models.DateField(_("hasta"), null=True, blank=True)
     pieces = models.ManyToManyField(
-        "content.Piece", related_name="joint_actions", blank=True, verbose_name=_("piezas")
+        "content.Piece",
+        related_name="joint_actions",
+        blank=True,
+        verbose_name=_("piezas"),
     )
     campaign = models.ForeignKey(
         Campaign,
@@ -326,7 +372,9 @@ class JointAction(OrgScopedModel):
         related_name="joint_actions",
         verbose_name=_("campaña"),
     )
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("acción conjunta")
@@ -344,9 +392,15 @@ class JointActionEvidence(OrgScopedModel):
     description = models.CharField(_("descripción"), max_length=300)
     url = models.URLField(_("enlace"), blank=True, max_length=500)
     file = models.ForeignKey(
-        "JointActionFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "JointActionFile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    added_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("evidencia")

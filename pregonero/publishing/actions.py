@@ -75,23 +75,35 @@ def is_manual(channel: Channel) -> bool:
     return not adapter_for(channel).publishes_automatically
 
 
-def build_post(publication: Publication, text_version: TextVersion | None = None) -> OutboundPost:
+def build_post(
+    publication: Publication, text_version: TextVersion | None = None
+) -> OutboundPost:
     """The post exactly as sealed: the channel's variant (or the main text) and the
     approved design files."""
     piece = publication.piece
     version = text_version or piece.approved_text_version
     if version is None:
         raise TransitionNotAllowed(_("La pieza no tiene un texto aprobado."))
-    variant = next((v for v in version.variants.all() if v.channel_id == publication.channel_id), None)
+    variant = next(
+        (v for v in version.variants.all() if v.channel_id == publication.channel_id),
+        None,
+    )
     media: tuple[MediaRef, ...] = ()
-    if piece.approved_asset_set_id:
+    approved_design = piece.approved_asset_set
+    if approved_design is not None:
         media = tuple(
             MediaRef(
-                path=a.file.name, kind=a.kind, content_type=a.content_type, sha256=a.sha256,
-                size=a.size, alt_text=a.alt_text, width=a.width, height=a.height,
+                path=a.file.name or "",
+                kind=a.kind,
+                content_type=a.content_type,
+                sha256=a.sha256,
+                size=a.size,
+                alt_text=a.alt_text,
+                width=a.width,
+                height=a.height,
             )
-            for a in piece.approved_asset_set.assets.all()  # type: ignore[union-attr]
-        )  # fmt: skip
+            for a in approved_design.assets.all()
+        )
     return OutboundPost(
         text=variant.body if variant else version.body,
         title=variant.title if variant else piece.title,
@@ -103,9 +115,11 @@ def build_post(publication: Publication, text_version: TextVersion | None = None
 def _require_sealed(piece: Piece) -> None:
     if piece.state != PieceState.APPROVED or not seal_is_valid(piece):
         raise TransitionNotAllowed(
-            _("La pieza no tiene el visto bueno vigente del (de la) Jefe(a): no se puede "
-              "programar ni publicar.")
-        )  # fmt: skip
+            _(
+                "La pieza no tiene el visto bueno vigente del (de la) Jefe(a): no se puede "
+                "programar ni publicar."
+            )
+        )
 
 
 def _validate_for_channel(publication: Publication) -> None:
@@ -124,7 +138,9 @@ def _check_time(scheduled_at: datetime.datetime) -> None:
         raise ValidationFailed(_("La fecha de publicación no tiene zona horaria."))
     if scheduled_at < timezone.now() - datetime.timedelta(minutes=1):
         raise ValidationFailed(
-            _("La fecha de publicación ya pasó. Elija una fecha futura o «publicar ahora»."),
+            _(
+                "La fecha de publicación ya pasó. Elija una fecha futura o «publicar ahora»."
+            ),
             errors={"scheduled_at": [_("La fecha ya pasó.")]},
         )
 
@@ -135,18 +151,25 @@ def schedule_publication(
 ) -> Publication:
     """Schedule the sealed piece on one channel (activity 14)."""
     require(user, Perm.PUBLISH)
-    piece = Piece.objects.select_related("approved_text_version", "approved_asset_set").get(
-        pk=piece.pk
-    )
+    piece = Piece.objects.select_related(
+        "approved_text_version", "approved_asset_set"
+    ).get(pk=piece.pk)
     if channel.organization_id != piece.organization_id or not channel.active:
-        raise ValidationFailed(_("Canal desconocido o inactivo."), errors={"channel": [_("Canal no válido.")]})
+        raise ValidationFailed(
+            _("Canal desconocido o inactivo."),
+            errors={"channel": [_("Canal no válido.")]},
+        )
     _require_sealed(piece)
     _check_time(scheduled_at)
     publication = Publication(
-        organization_id=piece.organization_id, piece=piece, channel=channel,
-        scheduled_at=scheduled_at, seal_hash=piece.seal_hash, created_by=user,
+        organization_id=piece.organization_id,
+        piece=piece,
+        channel=channel,
+        scheduled_at=scheduled_at,
+        seal_hash=piece.seal_hash,
+        created_by=user,
         status=PublicationStatus.SCHEDULED,
-    )  # fmt: skip
+    )
     _validate_for_channel(publication)
     publication.text = build_post(publication).text
     try:
@@ -154,60 +177,99 @@ def schedule_publication(
             publication.save()
     except IntegrityError:
         raise ConflictError(
-            _("La pieza ya está programada o publicada en %(channel)s.") % {"channel": channel.name},
+            _("La pieza ya está programada o publicada en %(channel)s.")
+            % {"channel": channel.name},
             code="already_scheduled",
         ) from None
-    record(user, "publishing.publication.scheduled", publication, {
-        "piece": piece.number, "channel": channel.name, "scheduled_at": scheduled_at,
-        "seal": piece.seal_hash, "manual": is_manual(channel),
-    })  # fmt: skip
+    record(
+        user,
+        "publishing.publication.scheduled",
+        publication,
+        {
+            "piece": piece.number,
+            "channel": channel.name,
+            "scheduled_at": scheduled_at,
+            "seal": piece.seal_hash,
+            "manual": is_manual(channel),
+        },
+    )
     return publication
 
 
 @transaction.atomic
 def reschedule_publication(
-    user: User, publication: Publication, scheduled_at: datetime.datetime, *, lock_version: int | None = None
+    user: User,
+    publication: Publication,
+    scheduled_at: datetime.datetime,
+    *,
+    lock_version: int | None = None,
 ) -> Publication:
     """Move a scheduled publication to another time."""
     require(user, Perm.PUBLISH)
     _check_time(scheduled_at)
-    query = Publication.objects.filter(pk=publication.pk, status=PublicationStatus.SCHEDULED)
+    query = Publication.objects.filter(
+        pk=publication.pk, status=PublicationStatus.SCHEDULED
+    )
     if lock_version is not None:
         query = query.filter(lock_version=lock_version)
     before = publication.scheduled_at
     if not query.update(
-        scheduled_at=scheduled_at, lock_version=F("lock_version") + 1, claimed_at=None,
-        next_attempt_at=None, updated_at=timezone.now(),
-    ):  # fmt: skip
+        scheduled_at=scheduled_at,
+        lock_version=F("lock_version") + 1,
+        claimed_at=None,
+        next_attempt_at=None,
+        updated_at=timezone.now(),
+    ):
         raise ConflictError(
-            _("La publicación ya no está programada o cambió mientras usted la editaba.")
+            _(
+                "La publicación ya no está programada o cambió mientras usted la editaba."
+            )
         )
     publication.refresh_from_db()
-    record(user, "publishing.publication.rescheduled", publication, {
-        "before": before, "after": scheduled_at,
-    })  # fmt: skip
+    record(
+        user,
+        "publishing.publication.rescheduled",
+        publication,
+        {
+            "before": before,
+            "after": scheduled_at,
+        },
+    )
     return publication
 
 
 @transaction.atomic
-def cancel_publication(user: User, publication: Publication, *, reason: str) -> Publication:
+def cancel_publication(
+    user: User, publication: Publication, *, reason: str
+) -> Publication:
     """Cancel a publication that has not gone out yet."""
     require(user, Perm.PUBLISH)
     if not reason.strip():
-        raise ValidationFailed(_("Escriba el motivo."), errors={"comment": [_("Obligatorio.")]})
+        raise ValidationFailed(
+            _("Escriba el motivo."), errors={"comment": [_("Obligatorio.")]}
+        )
     if not Publication.objects.filter(
         pk=publication.pk,
         status__in=[PublicationStatus.SCHEDULED, PublicationStatus.FAILED],
     ).update(
-        status=PublicationStatus.CANCELLED, cancel_reason=reason.strip(),
-        lock_version=F("lock_version") + 1, updated_at=timezone.now(),
-    ):  # fmt: skip
+        status=PublicationStatus.CANCELLED,
+        cancel_reason=reason.strip(),
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    ):
         raise TransitionNotAllowed(
-            _("Solo se cancelan publicaciones programadas o fallidas; esta está «%(status)s».")
+            _(
+                "Solo se cancelan publicaciones programadas o fallidas; esta está «%(status)s»."
+            )
             % {"status": publication.get_status_display()}
         )
     publication.refresh_from_db()
-    record(user, "publishing.publication.cancelled", publication, {"reason": reason.strip()})
+    record(
+        user,
+        "publishing.publication.cancelled",
+        publication,
+        {"reason": reason.strip()},
+    )
     return publication
 
 
@@ -223,31 +285,44 @@ def record_manual_publication(
 ) -> Publication:
     """Record that the Profesional published the sealed piece by hand on a channel."""
     require(user, Perm.PUBLISH)
-    piece = Piece.objects.select_related("approved_text_version", "approved_asset_set").get(
-        pk=piece.pk
-    )
+    piece = Piece.objects.select_related(
+        "approved_text_version", "approved_asset_set"
+    ).get(pk=piece.pk)
     if channel.organization_id != piece.organization_id:
-        raise ValidationFailed(_("Canal desconocido."), errors={"channel": [_("Canal no válido.")]})
+        raise ValidationFailed(
+            _("Canal desconocido."), errors={"channel": [_("Canal no válido.")]}
+        )
     _require_sealed(piece)
     errors: dict[str, list[str]] = {}
     if not permalink.startswith(("https://", "http://")):
-        errors["permalink"] = [_("Pegue el enlace de la publicación (empieza por https://).")]
+        errors["permalink"] = [
+            _("Pegue el enlace de la publicación (empieza por https://).")
+        ]
     if published_at > timezone.now() + datetime.timedelta(minutes=5):
-        errors["published_at"] = [_("La hora de publicación no puede estar en el futuro.")]
-    if piece.sealed_at and published_at < piece.sealed_at - datetime.timedelta(minutes=5):
+        errors["published_at"] = [
+            _("La hora de publicación no puede estar en el futuro.")
+        ]
+    if piece.sealed_at and published_at < piece.sealed_at - datetime.timedelta(
+        minutes=5
+    ):
         errors["published_at"] = [
             _("La hora es anterior al visto bueno: no se puede publicar sin él.")
         ]
     if errors:
-        raise ValidationFailed(_("Revise el registro de la publicación."), errors=errors)
+        raise ValidationFailed(
+            _("Revise el registro de la publicación."), errors=errors
+        )
     publication = Publication.objects.filter(
         piece=piece, channel=channel, status=PublicationStatus.SCHEDULED
     ).first()
     if publication is None:
         publication = Publication(
-            organization_id=piece.organization_id, piece=piece, channel=channel,
-            created_by=user, seal_hash=piece.seal_hash,
-        )  # fmt: skip
+            organization_id=piece.organization_id,
+            piece=piece,
+            channel=channel,
+            created_by=user,
+            seal_hash=piece.seal_hash,
+        )
     publication.status = PublicationStatus.PUBLISHED
     publication.seal_hash = piece.seal_hash
     publication.text = build_post(publication).text
@@ -260,13 +335,23 @@ def record_manual_publication(
             publication.save()
     except IntegrityError:
         raise ConflictError(
-            _("La pieza ya figura publicada en %(channel)s.") % {"channel": channel.name},
+            _("La pieza ya figura publicada en %(channel)s.")
+            % {"channel": channel.name},
             code="already_published",
         ) from None
-    record(user, "publishing.publication.manual_recorded", publication, {
-        "piece": piece.number, "channel": channel.name, "permalink": publication.permalink,
-        "published_at": published_at, "seal": piece.seal_hash, "note": publication.manual_note,
-    })  # fmt: skip
+    record(
+        user,
+        "publishing.publication.manual_recorded",
+        publication,
+        {
+            "piece": piece.number,
+            "channel": channel.name,
+            "permalink": publication.permalink,
+            "published_at": published_at,
+            "seal": piece.seal_hash,
+            "note": publication.manual_note,
+        },
+    )
     _after_published(user, publication)
     return publication
 
@@ -276,22 +361,32 @@ def _after_published(actor: Any, publication: Publication) -> None:
     if piece.need_id:
         mark_attended_if_done(actor, piece.need_id)
     notify(
-        [piece.writer, piece.designer, piece.created_by,
-         *users_with_role(piece.organization_id, "jefe")],
-        kind="publication.published", exclude=actor if isinstance(actor, User) else None,
+        [
+            piece.writer,
+            piece.designer,
+            piece.created_by,
+            *users_with_role(piece.organization_id, "jefe"),
+        ],
+        kind="publication.published",
+        exclude=actor if isinstance(actor, User) else None,
         subject=_("Publicada: %(number)s en %(channel)s")
         % {"number": piece.number, "channel": publication.channel.name},
         body=_("«%(title)s» se publicó en %(channel)s: %(link)s")
-        % {"title": piece.title, "channel": publication.channel.name,
-           "link": publication.permalink},
+        % {
+            "title": piece.title,
+            "channel": publication.channel.name,
+            "link": publication.permalink,
+        },
         link=reverse("content:piece_detail", args=[piece.pk]),
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- the worker's part
 
 
-def due_publications(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
+def due_publications(
+    now: datetime.datetime | None = None, limit: int = 200
+) -> list[int]:
     """Ids of automatic publications whose time has come and whose piece is sealed."""
     now = now or timezone.now()
     stale = now - STALE_CLAIM
@@ -333,19 +428,26 @@ def _remind_manual(publication: Publication, now: datetime.datetime) -> None:
     """Manual channels: at the scheduled time, remind the Profesional to publish."""
     with transaction.atomic():
         if not Publication.objects.filter(
-            pk=publication.pk, status=PublicationStatus.SCHEDULED, claimed_at__isnull=True
+            pk=publication.pk,
+            status=PublicationStatus.SCHEDULED,
+            claimed_at__isnull=True,
         ).update(claimed_at=now, next_attempt_at=now + datetime.timedelta(days=3650)):
             return
         piece = publication.piece
         notify(
-            [publication.created_by, *users_with_role(piece.organization_id, "profesional")],
+            [
+                publication.created_by,
+                *users_with_role(piece.organization_id, "profesional"),
+            ],
             kind="publication.manual_due",
             subject=_("Hora de publicar a mano: %(number)s en %(channel)s")
             % {"number": piece.number, "channel": publication.channel.name},
-            body=_("Publique «%(title)s» en %(channel)s y registre el enlace en Pregonero.")
+            body=_(
+                "Publique «%(title)s» en %(channel)s y registre el enlace en Pregonero."
+            )
             % {"title": piece.title, "channel": publication.channel.name},
             link=publication_url(publication),
-        )  # fmt: skip
+        )
 
 
 @dataclass
@@ -366,9 +468,11 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
     if not Publication.objects.filter(
         pk=publication_id, status=PublicationStatus.SCHEDULED, scheduled_at__lte=now
     ).update(
-        status=PublicationStatus.PUBLISHING, claimed_at=now,
-        attempt_count=F("attempt_count") + 1, updated_at=now,
-    ):  # fmt: skip
+        status=PublicationStatus.PUBLISHING,
+        claimed_at=now,
+        attempt_count=F("attempt_count") + 1,
+        updated_at=now,
+    ):
         return PublishOutcome("skipped", "not due or already taken")
     publication = Publication.objects.select_related(
         "channel", "piece__approved_text_version", "piece__approved_asset_set"
@@ -380,12 +484,21 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
                 status=PublicationStatus.SCHEDULED, claimed_at=None
             )
             PublicationAttempt.objects.create(
-                publication=publication, started_at=now, finished_at=timezone.now(),
-                duration_ms=0, outcome="held", worker=worker,
+                publication=publication,
+                started_at=now,
+                finished_at=timezone.now(),
+                duration_ms=0,
+                outcome="held",
+                worker=worker,
                 error=_("Sin visto bueno vigente: la publicación queda retenida."),
-            )  # fmt: skip
-            record(None, "publishing.publication.held", publication, {"seal": piece.seal_hash},
-                   organization=publication.organization_id)  # fmt: skip
+            )
+            record(
+                None,
+                "publishing.publication.held",
+                publication,
+                {"seal": piece.seal_hash},
+                organization=publication.organization_id,
+            )
         return PublishOutcome("held")
     post = build_post(publication)
     adapter = adapter_for(publication.channel)
@@ -398,22 +511,39 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
     duration = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         Publication.objects.filter(pk=publication_id).update(
-            status=PublicationStatus.PUBLISHED, platform_id=receipt.platform_id,
-            permalink=receipt.permalink, published_at=receipt.published_at,
-            seal_hash=piece.seal_hash, text=post.text, last_error="",
-            next_attempt_at=None, updated_at=timezone.now(),
-        )  # fmt: skip
+            status=PublicationStatus.PUBLISHED,
+            platform_id=receipt.platform_id,
+            permalink=receipt.permalink,
+            published_at=receipt.published_at,
+            seal_hash=piece.seal_hash,
+            text=post.text,
+            last_error="",
+            next_attempt_at=None,
+            updated_at=timezone.now(),
+        )
         PublicationAttempt.objects.create(
-            publication=publication, started_at=started_at, finished_at=timezone.now(),
-            duration_ms=duration, outcome="published", worker=worker,
+            publication=publication,
+            started_at=started_at,
+            finished_at=timezone.now(),
+            duration_ms=duration,
+            outcome="published",
+            worker=worker,
             summary=_summary(publication, post),
-        )  # fmt: skip
+        )
         publication.refresh_from_db()
-        record(None, "publishing.publication.published", publication, {
-            "piece": piece.number, "channel": publication.channel.name,
-            "platform_id": receipt.platform_id, "permalink": receipt.permalink,
-            "seal": piece.seal_hash,
-        }, organization=publication.organization_id)  # fmt: skip
+        record(
+            None,
+            "publishing.publication.published",
+            publication,
+            {
+                "piece": piece.number,
+                "channel": publication.channel.name,
+                "platform_id": receipt.platform_id,
+                "permalink": receipt.permalink,
+                "seal": piece.seal_hash,
+            },
+            organization=publication.organization_id,
+        )
         _after_published(None, publication)
     return PublishOutcome("published", receipt.permalink)
 
@@ -426,9 +556,12 @@ def _summary(publication: Publication, post: OutboundPost) -> str:
 
 
 def _record_failure(
-    publication: Publication, exc: AdapterError, started_at: datetime.datetime,
-    started: float, worker: str,
-) -> PublishOutcome:  # fmt: skip
+    publication: Publication,
+    exc: AdapterError,
+    started_at: datetime.datetime,
+    started: float,
+    worker: str,
+) -> PublishOutcome:
     duration = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     if exc.outcome_unknown:
@@ -439,31 +572,51 @@ def _record_failure(
         next_attempt = None
     else:
         status, outcome = PublicationStatus.SCHEDULED, "retry"
-        delay = exc.retry_after or min(30 * 2 ** publication.attempt_count, 3600)
-        next_attempt = now + datetime.timedelta(seconds=delay * (0.9 + random.random() * 0.2))  # noqa: S311
+        delay = exc.retry_after or min(30 * 2**publication.attempt_count, 3600)
+        next_attempt = now + datetime.timedelta(
+            seconds=delay * (0.9 + random.random() * 0.2)  # noqa: S311
+        )
     with transaction.atomic():
         Publication.objects.filter(pk=publication.pk).update(
-            status=status, last_error=exc.message[:2000], next_attempt_at=next_attempt,
-            claimed_at=None, updated_at=now,
-        )  # fmt: skip
+            status=status,
+            last_error=exc.message[:2000],
+            next_attempt_at=next_attempt,
+            claimed_at=None,
+            updated_at=now,
+        )
         PublicationAttempt.objects.create(
-            publication=publication, started_at=started_at, finished_at=now,
-            duration_ms=duration, outcome=outcome, error=exc.message[:2000], worker=worker,
+            publication=publication,
+            started_at=started_at,
+            finished_at=now,
+            duration_ms=duration,
+            outcome=outcome,
+            error=exc.message[:2000],
+            worker=worker,
             summary=_summary(publication, build_post(publication)),
-        )  # fmt: skip
+        )
         if status == PublicationStatus.FAILED:
-            record(None, "publishing.publication.failed", publication, {
-                "error": exc.message, "attempts": publication.attempt_count,
-            }, organization=publication.organization_id)  # fmt: skip
+            record(
+                None,
+                "publishing.publication.failed",
+                publication,
+                {
+                    "error": exc.message,
+                    "attempts": publication.attempt_count,
+                },
+                organization=publication.organization_id,
+            )
             piece = publication.piece
             notify(
-                [publication.created_by, *users_with_role(piece.organization_id, "profesional")],
+                [
+                    publication.created_by,
+                    *users_with_role(piece.organization_id, "profesional"),
+                ],
                 kind="publication.failed",
                 subject=_("No se pudo publicar %(number)s en %(channel)s")
                 % {"number": piece.number, "channel": publication.channel.name},
                 body=_("Motivo: %(error)s") % {"error": exc.message},
                 link=publication_url(publication),
-            )  # fmt: skip
+            )
     return PublishOutcome(outcome, exc.message)
 
 
@@ -472,7 +625,8 @@ def _record_failure(
 
 def beat(name: str, kind: str, detail: str = "") -> None:
     Heartbeat.objects.update_or_create(
-        name=name, defaults={"kind": kind, "seen_at": timezone.now(), "detail": detail[:300]}
+        name=name,
+        defaults={"kind": kind, "seen_at": timezone.now(), "detail": detail[:300]},
     )
 
 

@@ -11,7 +11,9 @@ from pregonero.core.models import Channel
 
 class ScheduleForm(StyledFormMixin, forms.Form):
     channels = forms.ModelMultipleChoiceField(
-        label=_("Canales"), queryset=Channel.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=_("Canales"),
+        queryset=Channel.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     when = forms.ChoiceField(
         label=_("Cuándo"),
@@ -20,9 +22,11 @@ class ScheduleForm(StyledFormMixin, forms.Form):
         initial="at",
     )
     scheduled_at = forms.DateTimeField(
-        label=_("Fecha y hora (hora de Bogotá)"), required=False, widget=DateTimeInput(),
+        label=_("Fecha y hora (hora de Bogotá)"),
+        required=False,
+        widget=DateTimeInput(),
         input_formats=DATETIME_FORMATS,
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, channels: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,17 +35,27 @@ class ScheduleForm(StyledFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("when") == "at" and not data.get("scheduled_at"):
-            self.add_error("scheduled_at", _("Indique la fecha y hora, o elija «Publicar ahora»."))
+            self.add_error(
+                "scheduled_at", _("Indique la fecha y hora, o elija «Publicar ahora».")
+            )
         return data
 
 
 class ManualForm(StyledFormMixin, forms.Form):
     channel = forms.ModelChoiceField(label=_("Canal"), queryset=Channel.objects.none())
-    permalink = forms.URLField(label=_("Enlace de la publicación"), max_length=500, assume_scheme="https")
-    published_at = forms.DateTimeField(
-        label=_("Publicada el (hora de Bogotá)"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    permalink = forms.URLField(
+        label=_("Enlace de la publicación"), max_length=500, assume_scheme="https"
     )
-    note = forms.CharField(label=_("Observaciones"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    published_at = forms.DateTimeField(
+        label=_("Publicada el (hora de Bogotá)"),
+        widget=DateTimeInput(),
+        input_formats=DATETIME_FORMATS,
+    )
+    note = forms.CharField(
+        label=_("Observaciones"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, channels: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,10 +64,14 @@ class ManualForm(StyledFormMixin, forms.Form):
 
 class RescheduleForm(StyledFormMixin, forms.Form):
     scheduled_at = forms.DateTimeField(
-        label=_("Nueva fecha y hora"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+        label=_("Nueva fecha y hora"),
+        widget=DateTimeInput(),
+        input_formats=DATETIME_FORMATS,
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CancelForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Motivo"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motivo"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -40,7 +40,10 @@ class Publication(OrgScopedModel):
         "content.Piece", on_delete=models.PROTECT, related_name="publications"
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="publications", verbose_name=_("canal")
+        Channel,
+        on_delete=models.PROTECT,
+        related_name="publications",
+        verbose_name=_("canal"),
     )
     status = models.CharField(
         _("estado"),
@@ -69,11 +72,13 @@ class Publication(OrgScopedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(_("motivo"), blank=True)
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
 
-    objects = PublicationQuerySet.as_manager()
+    objects = PublicationQuerySet.as_manager()  # type: ignore[misc]  # narrows the base manager
 
     class Meta:
         verbose_name = _("publicación")

@@ -27,6 +27,8 @@ class ManualAdapter(Adapter):
 
     def publish(self, post: OutboundPost) -> Receipt:
         raise AdapterError(
-            _("Este canal se publica a mano: registre el enlace y la hora de publicación."),
+            _(
+                "Este canal se publica a mano: registre el enlace y la hora de publicación."
+            ),
             permanent=True,
         )

@@ -22,13 +22,17 @@ class SandboxAdapter(Adapter):
     def validate(self, post: OutboundPost) -> list[ValidationIssue]:
         issues: list[ValidationIssue] = []
         if not post.text.strip() and not post.media:
-            issues.append(ValidationIssue("text", _("La publicación no tiene texto ni archivos.")))
+            issues.append(
+                ValidationIssue("text", _("La publicación no tiene texto ni archivos."))
+            )
         limit = TEXT_LIMITS.get(self.credentials.imitates)
         if limit and len(post.text) > limit:
             issues.append(
                 ValidationIssue(
                     "text",
-                    _("El texto tiene %(length)s caracteres; %(network)s admite %(limit)s.")
+                    _(
+                        "El texto tiene %(length)s caracteres; %(network)s admite %(limit)s."
+                    )
                     % {
                         "length": len(post.text),
                         "network": self.credentials.imitates,
@@ -44,4 +48,6 @@ class SandboxAdapter(Adapter):
             f"{settings.SITE_URL}/publicaciones/sandbox/{self.credentials.channel_id}/"
             f"#{platform_id}"
         )
-        return Receipt(platform_id=platform_id, permalink=permalink, published_at=timezone.now())
+        return Receipt(
+            platform_id=platform_id, permalink=permalink, published_at=timezone.now()
+        )

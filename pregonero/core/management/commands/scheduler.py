@@ -33,7 +33,9 @@ class Command(BaseCommand):
     help = "Despacha las publicaciones vencidas, reintenta correos y avisa de piezas urgentes."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="Una sola pasada (para cron).")
+        parser.add_argument(
+            "--once", action="store_true", help="Una sola pasada (para cron)."
+        )
         parser.add_argument("--interval", type=float, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:

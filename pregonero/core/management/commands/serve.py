@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "Migra, carga la demostración si la base está vacía y arranca web, worker y scheduler."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("PORT", "8000"))
+        )
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--no-demo", action="store_true")
 
@@ -39,13 +41,24 @@ class Command(BaseCommand):
         base = [sys.executable, "-m", "pregonero"]
         commands = {
             "web": [
-                sys.executable, "-m", "gunicorn", "pregonero.wsgi:application",
-                "--bind", f"{options['host']}:{options['port']}", "--workers", "2",
-                "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "pregonero.wsgi:application",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
             ],
             "worker": [*base, "worker"],
             "scheduler": [*base, "scheduler"],
-        }  # fmt: skip
+        }
         processes: dict[str, subprocess.Popen[bytes]] = {}
         for name, argv in commands.items():
             processes[name] = subprocess.Popen(argv, env=env)  # noqa: S603
@@ -68,7 +81,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"El proceso «{name}» terminó (código {process.returncode}).")
+                        self.stderr.write(
+                            f"El proceso «{name}» terminó (código {process.returncode})."
+                        )
                         stopping = True
                 time.sleep(0.5)
         finally:

@@ -34,16 +34,24 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         worker = Worker(
-            queue_names=["default"], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=options["max_tasks"], worker_id=name[:64],
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=options["max_tasks"],
+            worker_id=name[:64],
             excluded_queue_names=[],
-        )  # fmt: skip
+        )
         self.stdout.write(f"Worker {name} en marcha.")
         while running:
             close_old_connections()
             beat(name, "worker")
             worker.run()
-            if options["max_tasks"] is not None and worker._run_tasks >= options["max_tasks"]:
+            if (
+                options["max_tasks"] is not None
+                and worker._run_tasks >= options["max_tasks"]
+            ):
                 break
             time.sleep(options["interval"])
         self.stdout.write(f"Worker {name} detenido.")
