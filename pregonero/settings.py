@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "pregonero.content",
     "pregonero.publishing",
     "pregonero.api",
-    "django.contrib.admin",
+    "pregonero.core.admin_apps.PregoneroAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

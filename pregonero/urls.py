@@ -4,10 +4,6 @@ from django.urls import include, path
 from pregonero.api.api import api
 from pregonero.core import views as core_views
 
-admin.site.site_header = "Pregonero · administración"
-admin.site.site_title = "Pregonero"
-admin.site.index_title = "Usuarios, canales y datos de la entidad"
-
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health", core_views.health, name="health"),
