@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -32,7 +34,7 @@ def test_actions_write_linked_events(world: World) -> None:
         "content.piece.sealed",
     ):
         assert expected in actions
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
         assert event.seq == previous.seq + 1
     sealed = next(e for e in events if e.action == "content.piece.sealed")
@@ -90,7 +92,7 @@ def test_a_tampered_row_is_reported(world: World) -> None:
             "UPDATE audit_auditevent SET data = %s WHERE id = %s",
             ['{"comment": "aprobado sin revisar"}', target.pk],
         )
-    count, problem = verify_chain(chain_key(world.org))
+    _count, problem = verify_chain(chain_key(world.org))
     assert problem is not None
     assert problem.seq == target.seq
     assert "modificado" in problem.reason
@@ -115,7 +117,7 @@ def test_a_truncated_chain_is_reported(world: World) -> None:
     _disable_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [last.pk])
-    count, problem = verify_chain(chain_key(world.org))
+    _count, problem = verify_chain(chain_key(world.org))
     assert problem is not None and "cabeza" in problem.reason
 
 
