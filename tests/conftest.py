@@ -127,6 +127,14 @@ def make_user(
     return user
 
 
+def grant(user: User, *roles: str) -> None:
+    """Replace a persona's roles (through the audited action) for one test."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        set_roles(None, user, list(roles))
+
+
 def make_world(slug: str = "cvp", prefix: str = "") -> World:
     org = Organization.objects.create(
         slug=slug, name=f"Entidad {slug}", short_name=slug.upper()
