@@ -9,7 +9,7 @@ import threading
 import pytest
 import time_machine
 from django.core import mail
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from pregonero.accounts.actions import create_delegation
@@ -314,7 +314,7 @@ def test_concurrent_decisions_in_threads() -> None:
         except Exception as exc:  # noqa: BLE001 - SQLite may refuse the second writer
             outcomes.append(f"error:{type(exc).__name__}")
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [
         threading.Thread(target=decide, args=(world.jefe, PieceAction.APPROVE_TEXT), kwargs={"checklist": CHECKS1}),

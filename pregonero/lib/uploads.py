@@ -101,10 +101,12 @@ def sanitize_filename(name: str, extension: str | None = None) -> str:
     """A safe display name: no path, no control characters, NFC, bounded length."""
     name = unicodedata.normalize("NFC", os.path.basename(name.replace("\\", "/")))
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"[<>:\"/\\|?*;]", "_", name).strip(" .")
-    stem, _dot, _ext = name.rpartition(".")
-    stem = stem or name
-    stem = re.sub(r"\s+", " ", stem)[:120] or "archivo"
+    stem, dot, original_extension = name.rpartition(".")
+    if not dot:
+        stem, original_extension = name, ""
+    stem = re.sub(r"[<>:\"/\\|?*;]", "_", stem)
+    stem = re.sub(r"\s+", " ", stem).strip(" .")[:120] or "archivo"
+    extension = extension or re.sub(r"[^A-Za-z0-9]", "", original_extension)[:10]
     return f"{stem}.{extension}" if extension else stem
 
 
@@ -238,8 +240,9 @@ def check_upload(
     head = fileobj.read(8192)
     fileobj.seek(0)
     mime = sniff(head)
-    if mime is None and head.startswith(b"PK"):
-        mime = _sniff_zip(fileobj, size)
+    if head.startswith(b"PK"):
+        # Office files are zip archives: always measure what they expand to.
+        mime = _sniff_zip(fileobj, size) or mime
     fileobj.seek(0)
     if mime in {"image/svg+xml", "text/html", "application/x-executable"}:
         message = {
