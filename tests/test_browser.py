@@ -357,6 +357,7 @@ def test_piece_returned_fixed_and_approved_to_visto_bueno(
     assert sealed.state == PieceState.APPROVED
     assert sealed.reviews.count() == 3
     assert len(sealed.seal_hash) == 64
+    assert sealed.reviews.get(control_point=2).seal_hash == sealed.seal_hash
     expect(page.locator(".badge-state")).to_have_text("Visto bueno")
     seal = page.locator("section[aria-labelledby=seal-h]")
     expect(seal).to_contain_text("Visto bueno sellado")

@@ -28,16 +28,30 @@ def test_png_is_recognised_by_content_not_extension() -> None:
 @pytest.mark.parametrize(
     ("content", "name", "code"),
     [
-        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.png", "forbidden_type"),
+        (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "logo.png",
+            "forbidden_type",
+        ),
         (b"<svg onload=alert(1)>", "logo.svg", "forbidden_type"),
-        (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", "foto.jpg", "forbidden_type"),
+        (
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff",
+            "foto.jpg",
+            "forbidden_type",
+        ),
         (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40, "video.mp4", "forbidden_type"),
         (b"#!/bin/sh\nrm -rf /\n", "nota.txt", "forbidden_type"),
-        (b"<!doctype html><html><script>x</script></html>", "pagina.pdf", "forbidden_type"),
+        (
+            b"<!doctype html><html><script>x</script></html>",
+            "pagina.pdf",
+            "forbidden_type",
+        ),
         (b"\x00\x01\x02\x03binario desconocido", "archivo.bin", "unsupported_type"),
     ],
 )
-def test_dangerous_or_unknown_files_are_refused(content: bytes, name: str, code: str) -> None:
+def test_dangerous_or_unknown_files_are_refused(
+    content: bytes, name: str, code: str
+) -> None:
     with pytest.raises(ValidationFailed) as error:
         check_upload(io.BytesIO(content), name, ALL)
     assert error.value.code == code
