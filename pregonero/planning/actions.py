@@ -613,8 +613,8 @@ def create_plan_item(user: User, data: PlanItemData) -> PlanItem:
     )
     item.audiences.set(data.audiences)
     item.channels.set(data.channels)
-    if data.need is not None and data.need.state == NeedState.FOR_PLANNING:
-        mark_planned(user, data.need)
+    if data.need is not None:
+        mark_planned(user, data.need)  # only a need waiting for planning moves
     record(
         user,
         "planning.plan_item.created",
