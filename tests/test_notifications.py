@@ -126,7 +126,9 @@ def test_smtp_failure_never_breaks_a_transition_and_is_retried(
         Notification.objects.filter(pk=notification.pk).update(
             email_next_attempt_at=later - datetime.timedelta(hours=3)
         )
-        assert retry_due_emails() == 1  # only the one made due; the others wait their turn
+        assert (
+            retry_due_emails() == 1
+        )  # only the one made due; the others wait their turn
     notification.refresh_from_db()
     assert notification.email_status == "sent" and notification.email_attempts == 2
     assert deliver(notification.pk) == "skipped"  # never sent twice

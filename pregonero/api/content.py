@@ -6,7 +6,7 @@ import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pregonero.accounts.models import User
@@ -338,9 +338,11 @@ def _piece_data(user: User, payload: PieceIn) -> actions.PieceData:
 
 
 @router.post("/pieces", response={201: PieceOut, **ERRORS}, summary="Crear una pieza")
-def create_piece(request: HttpRequest, payload: PieceIn) -> tuple[int, dict[str, Any]]:
+def create_piece(request: HttpRequest, payload: PieceIn) -> Status[dict[str, Any]]:
     user = user_of(request)
-    return 201, piece_out(actions.create_piece(user, _piece_data(user, payload)), user)
+    return Status(
+        201, piece_out(actions.create_piece(user, _piece_data(user, payload)), user)
+    )
 
 
 @router.get(
@@ -413,7 +415,7 @@ class VersionIn(Schema):
 )
 def save_version(
     request: HttpRequest, piece_id: int, payload: VersionIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     version = actions.save_text_version(
         user,
@@ -424,7 +426,7 @@ def save_version(
         sources=[(s.description, s.url) for s in payload.sources],
         note=payload.note,
     )
-    return 201, version_out(version)
+    return Status(201, version_out(version))
 
 
 class DiffOut(Schema):
@@ -516,7 +518,7 @@ class ReviewResultOut(Schema):
 )
 def review(
     request: HttpRequest, piece_id: int, payload: ReviewIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     piece = _piece(user, piece_id)
     if payload.action in ("approve_design", "return_design"):
@@ -539,13 +541,16 @@ def review(
             comment=payload.comment,
             lock_version=payload.lock_version,
         )
-    return 201, {
-        "review_id": result.pk,
-        "control_point": result.control_point,
-        "decision": result.decision,
-        "seal_hash": result.seal_hash,
-        "piece": piece_out(piece, user),
-    }
+    return Status(
+        201,
+        {
+            "review_id": result.pk,
+            "control_point": result.control_point,
+            "decision": result.decision,
+            "seal_hash": result.seal_hash,
+            "piece": piece_out(piece, user),
+        },
+    )
 
 
 class ReopenIn(Schema):
@@ -603,7 +608,7 @@ def upload_asset(
     captions_mode: Form[str] = "",
     captions_file: File[UploadedFile | None] = None,
     captions_reviewed: Form[bool] = False,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     asset = actions.add_asset(
         user,
@@ -617,7 +622,7 @@ def upload_asset(
         captions_name=captions_file.name or "subtitulos" if captions_file else "",
         captions_reviewed=captions_reviewed,
     )
-    return 201, asset_out(asset)
+    return Status(201, asset_out(asset))
 
 
 class AssetPatch(Schema):
@@ -661,12 +666,10 @@ def patch_asset(
     response={204: None, **ERRORS},
     summary="Retirar un archivo del diseño en borrador",
 )
-def delete_asset(
-    request: HttpRequest, piece_id: int, asset_id: int
-) -> tuple[int, None]:
+def delete_asset(request: HttpRequest, piece_id: int, asset_id: int) -> Status[None]:
     user = user_of(request)
     actions.remove_asset(user, _asset(user, piece_id, asset_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

@@ -6,7 +6,7 @@ import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pregonero.accounts.models import User
@@ -179,9 +179,9 @@ def _need_data(user: User, payload: NeedIn) -> actions.NeedData:
 @router.post(
     "/needs", response={201: NeedOut, **ERRORS}, summary="Registrar una necesidad"
 )
-def create_need(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
+def create_need(request: HttpRequest, payload: NeedIn) -> Status[dict[str, Any]]:
     user = user_of(request)
-    return 201, need_out(actions.register_need(user, _need_data(user, payload)))
+    return Status(201, need_out(actions.register_need(user, _need_data(user, payload))))
 
 
 @router.post(
@@ -195,7 +195,7 @@ def import_eml(
     dependency_id: Form[int],
     urgency: Form[str] = "normal",
     desired_date: Form[datetime.date | None] = None,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     need = actions.import_eml(
         user,
@@ -205,7 +205,7 @@ def import_eml(
         urgency=urgency,
         desired_date=desired_date,
     )
-    return 201, need_out(need)
+    return Status(201, need_out(need))
 
 
 def _visible(user: User, need_id: int) -> Need:
@@ -231,20 +231,23 @@ def get_need(request: HttpRequest, need_id: int) -> dict[str, Any]:
 )
 def add_attachment(
     request: HttpRequest, need_id: int, file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     attachment = actions.add_attachment(
         user, _visible(user, need_id), file, file.name or "archivo"
     )
-    return 201, {
-        "id": attachment.pk,
-        "name": attachment.original_name,
-        "kind": attachment.kind,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "from_email": attachment.from_email,
-    }
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "name": attachment.original_name,
+            "kind": attachment.kind,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "from_email": attachment.from_email,
+        },
+    )
 
 
 @router.get(

@@ -6,7 +6,7 @@ import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pregonero.accounts.models import User
@@ -269,12 +269,12 @@ def list_meetings(
 @router.post(
     "/meetings", response={201: MeetingOut, **ERRORS}, summary="Crear una reunión"
 )
-def create_meeting(
-    request: HttpRequest, payload: MeetingIn
-) -> tuple[int, dict[str, Any]]:
+def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[dict[str, Any]]:
     user = user_of(request)
     require_perm(user, Perm.MEETING_MANAGE)
-    return 201, meeting_out(actions.create_meeting(user, _meeting_data(user, payload)))
+    return Status(
+        201, meeting_out(actions.create_meeting(user, _meeting_data(user, payload)))
+    )
 
 
 @router.get(
@@ -321,7 +321,7 @@ def add_document(
     meeting_id: int,
     file: File[UploadedFile],
     is_strategic_report: Form[bool] = True,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     meeting = get_or_404(Meeting.objects.all(), user, pk=meeting_id)
     doc = actions.add_meeting_document(
@@ -331,7 +331,7 @@ def add_document(
         file.name or "informe",
         is_strategic_report=is_strategic_report,
     )
-    return 201, {"id": doc.pk, "name": doc.original_name, "sha256": doc.sha256}
+    return Status(201, {"id": doc.pk, "name": doc.original_name, "sha256": doc.sha256})
 
 
 @router.post(
@@ -339,19 +339,22 @@ def add_document(
     response={201: ActaOut, **ERRORS},
     summary="Expedir el acta (208-SADM-Ft-06)",
 )
-def issue(request: HttpRequest, meeting_id: int) -> tuple[int, dict[str, Any]]:
+def issue(request: HttpRequest, meeting_id: int) -> Status[dict[str, Any]]:
     user = user_of(request)
     meeting = get_or_404(Meeting.objects.all(), user, pk=meeting_id)
     acta = actions.issue_acta(user, meeting)
-    return 201, {
-        "version": acta.number,
-        "issued_at": acta.created_at,
-        "issued_by": str(user),
-        "content_hash": acta.content_hash,
-        "docx_sha256": acta.docx_sha256,
-        "pdf_sha256": acta.pdf_sha256,
-        "change_reason": acta.change_reason,
-    }
+    return Status(
+        201,
+        {
+            "version": acta.number,
+            "issued_at": acta.created_at,
+            "issued_by": str(user),
+            "content_hash": acta.content_hash,
+            "docx_sha256": acta.docx_sha256,
+            "pdf_sha256": acta.pdf_sha256,
+            "change_reason": acta.change_reason,
+        },
+    )
 
 
 class ReasonIn(Schema):
@@ -520,10 +523,12 @@ def list_plan(
 )
 def create_plan_item(
     request: HttpRequest, payload: PlanItemIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     require_perm(user, Perm.PLAN_MANAGE)
-    return 201, plan_out(actions.create_plan_item(user, _plan_data(user, payload)))
+    return Status(
+        201, plan_out(actions.create_plan_item(user, _plan_data(user, payload)))
+    )
 
 
 @router.get(
@@ -571,11 +576,11 @@ class CommentIn(Schema):
 )
 def comment(
     request: HttpRequest, item_id: int, payload: CommentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     item = get_or_404(PlanItem.objects.all(), user, pk=item_id)
     actions.comment_plan_item(user, item, payload.body)
-    return 201, plan_out(item)
+    return Status(201, plan_out(item))
 
 
 @router.post(
@@ -583,11 +588,11 @@ def comment(
     response={201: dict[str, Any], **ERRORS},
     summary="Producir: crear la pieza del ítem",
 )
-def produce(request: HttpRequest, item_id: int) -> tuple[int, dict[str, Any]]:
+def produce(request: HttpRequest, item_id: int) -> Status[dict[str, Any]]:
     user = user_of(request)
     item = get_or_404(PlanItem.objects.all(), user, pk=item_id)
     piece = actions.produce_plan_item(user, item)
-    return 201, {"piece_id": piece.pk, "number": piece.number}
+    return Status(201, {"piece_id": piece.pk, "number": piece.number})
 
 
 class CalendarItemOut(Schema):
@@ -703,7 +708,7 @@ def list_joint(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def create_joint(
     request: HttpRequest, payload: JointActionIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     data = actions.JointActionData(
         title=payload.title,
@@ -717,7 +722,7 @@ def create_joint(
         pieces=many_in_org(Piece, user, payload.piece_ids, "piece_ids"),
         campaign=in_org(Campaign, user, payload.campaign_id, "campaign_id"),
     )
-    return 201, joint_out(actions.create_joint_action(user, data))
+    return Status(201, joint_out(actions.create_joint_action(user, data)))
 
 
 @router.post(
@@ -731,7 +736,7 @@ def add_evidence(
     description: Form[str],
     url: Form[str] = "",
     file: File[UploadedFile | None] = None,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     action = get_or_404(JointAction.objects.all(), user, pk=action_id)
     actions.add_joint_action_evidence(
@@ -742,4 +747,4 @@ def add_evidence(
         fileobj=file,
         file_name=file.name or "evidencia" if file else "",
     )
-    return 201, joint_out(action)
+    return Status(201, joint_out(action))

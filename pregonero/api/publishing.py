@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from pregonero.accounts.models import User
 from pregonero.content.permissions import visible_pieces
@@ -151,7 +151,7 @@ class ScheduleIn(Schema):
 )
 def schedule(
     request: HttpRequest, piece_id: int, payload: ScheduleIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     from django.utils import timezone
 
     user = user_of(request)
@@ -161,7 +161,7 @@ def schedule(
     publication = actions.schedule_publication(
         user, _piece(user, piece_id), channel, when
     )
-    return 201, publication_out(publication)
+    return Status(201, publication_out(publication))
 
 
 class ManualIn(Schema):
@@ -178,7 +178,7 @@ class ManualIn(Schema):
 )
 def manual(
     request: HttpRequest, piece_id: int, payload: ManualIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     channel = in_org(Channel, user, payload.channel_id, "channel_id")
     assert channel is not None
@@ -190,7 +190,7 @@ def manual(
         published_at=payload.published_at,
         note=payload.note,
     )
-    return 201, publication_out(publication)
+    return Status(201, publication_out(publication))
 
 
 @router.get(

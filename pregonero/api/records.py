@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from pregonero.accounts import actions as account_actions
 from pregonero.accounts.models import Delegation, User
@@ -331,7 +331,7 @@ def delegations(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def create_delegation(
     request: HttpRequest, payload: DelegationIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = user_of(request)
     delegation = account_actions.create_delegation(
         user,
@@ -342,7 +342,7 @@ def create_delegation(
         reason=payload.reason,
         act_reference=payload.act_reference,
     )
-    return 201, delegation_out(delegation)
+    return Status(201, delegation_out(delegation))
 
 
 @router.post(
