@@ -156,7 +156,11 @@ ENTITIES = [
     ("sdm", "Secretaría Distrital de Movilidad", "SDM"),
     ("idrd", "Instituto Distrital de Recreación y Deporte", "IDRD"),
     ("sda", "Secretaría Distrital de Ambiente", "SDA"),
-    ("idiger", "Instituto Distrital de Gestión de Riesgos y Cambio Climático", "IDIGER"),
+    (
+        "idiger",
+        "Instituto Distrital de Gestión de Riesgos y Cambio Climático",
+        "IDIGER",
+    ),
     ("uaesp", "Unidad Administrativa Especial de Servicios Públicos", "UAESP"),
     ("ipes", "Instituto para la Economía Social", "IPES"),
     ("idartes", "Instituto Distrital de las Artes", "Idartes"),
@@ -363,7 +367,9 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(BOGOTA).date()
 
 
-def _office(rng: random.Random, day: dt.date, start: int = 7, end: int = 18) -> dt.datetime:
+def _office(
+    rng: random.Random, day: dt.date, start: int = 7, end: int = 18
+) -> dt.datetime:
     """A moment in office hours (Bogotá) on ``day``, as aware UTC."""
     seconds = rng.randrange(start * 3600, end * 3600)
     local = dt.datetime.combine(day, dt.time(), tzinfo=BOGOTA) + dt.timedelta(
@@ -692,7 +698,9 @@ class OrgBuilder:
             for kind, label in CHANNEL_KINDS
         ]
         self.partners = [
-            self.add(PartnerEntity(id=self.ids.take(PartnerEntity), name=n, **common)).pk
+            self.add(
+                PartnerEntity(id=self.ids.take(PartnerEntity), name=n, **common)
+            ).pk
             for n in PARTNERS
         ]
 
@@ -889,7 +897,9 @@ class OrgBuilder:
             origin = need.planned_at or need.triaged_at
             assert origin is not None
             for _ in range(counts[need.id]):
-                created = min(origin + self.gap(0.5, 72), self.now - dt.timedelta(minutes=5))
+                created = min(
+                    origin + self.gap(0.5, 72), self.now - dt.timedelta(minutes=5)
+                )
                 piece = PieceSpec(created, need, planned=need.path == "planning")
                 need.pieces.append(piece)
                 pieces.append(piece)
@@ -925,7 +935,9 @@ class OrgBuilder:
             state = PieceState.TEXT_REVIEW
         return state
 
-    def plan_steps(self, state: str, text_only: bool, urgent: bool) -> list[tuple[str, float, str]]:
+    def plan_steps(
+        self, state: str, text_only: bool, urgent: bool
+    ) -> list[tuple[str, float, str]]:
         """(step, hours since the previous step, argument), ending in ``state``."""
         rng = self.rng
         review = (0.2, 4) if urgent else (0.5, 48)
@@ -1001,7 +1013,9 @@ class OrgBuilder:
         spec.state = state
         writer, designer = rng.sample(people.profs, 2)
         creator = people.jefe if rng.random() < 0.15 else writer
-        channels = rng.sample(self.channels, rng.choices([1, 2, 3, 4], [20, 35, 30, 15])[0])
+        channels = rng.sample(
+            self.channels, rng.choices([1, 2, 3, 4], [20, 35, 30, 15])[0]
+        )
         channels.sort(key=lambda c: c.pk)
         created_day = _local_date(spec.created_at)
         campaign = None
@@ -1012,7 +1026,9 @@ class OrgBuilder:
                 if c.starts_on and c.ends_on and c.starts_on <= created_day <= c.ends_on
             ]
             campaign = rng.choice(live) if live else None
-        spec.title = need.title if need is not None and rng.random() < 0.5 else self.topic()
+        spec.title = (
+            need.title if need is not None and rng.random() < 0.5 else self.topic()
+        )
         if need is not None:
             dependency_id = need.dependency_id
             audiences = list(need.audiences)
@@ -1105,7 +1121,9 @@ class OrgBuilder:
                     parts[-1] = self.sentence().rstrip(".")
                     body = ". ".join(parts) + f" {self.sentence()}"
                 author = writer if rng.random() < 0.9 else rng.choice(people.profs)
-                version, canonical_text = self._version(piece, number, body, author, moment, channels)
+                version, canonical_text = self._version(
+                    piece, number, body, author, moment, channels
+                )
                 piece.latest_text_version_id = version.pk
                 piece.lock_version += 1
                 self.event(
@@ -1159,9 +1177,15 @@ class OrgBuilder:
                 assert version is not None
                 point = 1 if step == "cp1" else 2
                 judged_set = asset_set if point == 2 else None
-                review = self._review(piece, point, arg, version, judged_set, moment, label)
+                review = self._review(
+                    piece, point, arg, version, judged_set, moment, label
+                )
                 if arg == ReviewDecision.RETURNED:
-                    target = PieceState.TEXT_CHANGES if point == 1 else PieceState.DESIGN_CHANGES
+                    target = (
+                        PieceState.TEXT_CHANGES
+                        if point == 1
+                        else PieceState.DESIGN_CHANGES
+                    )
                 elif arg == ReviewDecision.APPROVED and point == 1:
                     target = PieceState.DESIGN
                 else:
@@ -1170,7 +1194,16 @@ class OrgBuilder:
                     piece.text_only = arg == ReviewDecision.APPROVED_FINAL
                 self._move(piece, target, moment)
                 if target == PieceState.APPROVED:
-                    self._seal(piece, review, version, canonical_text, judged_set, assets, moment, label)
+                    self._seal(
+                        piece,
+                        review,
+                        version,
+                        canonical_text,
+                        judged_set,
+                        assets,
+                        moment,
+                        label,
+                    )
             elif step == "cancel":
                 reason = rng.choice(CANCEL_REASONS)
                 piece.cancel_reason = reason
@@ -1257,10 +1290,14 @@ class OrgBuilder:
         )
         for channel_id, title, text in variants:
             self.add(
-                ChannelVariant(version_id=version.pk, channel_id=channel_id, title=title, body=text)
+                ChannelVariant(
+                    version_id=version.pk, channel_id=channel_id, title=title, body=text
+                )
             )
         for description, url in sources:
-            self.add(VersionSource(version_id=version.pk, description=description, url=url))
+            self.add(
+                VersionSource(version_id=version.pk, description=description, url=url)
+            )
         return version, canonical
 
     def _design(
@@ -1286,7 +1323,9 @@ class OrgBuilder:
             )
         )
         kind, content_type, extension = ASSET_KIND[PieceFormat(fmt)]
-        count = len(previous) or (rng.randint(3, 6) if fmt == PieceFormat.CAROUSEL else 1)
+        count = len(previous) or (
+            rng.randint(3, 6) if fmt == PieceFormat.CAROUSEL else 1
+        )
         assets = []
         for position in range(count):
             redo = not previous or position == 0
@@ -1309,7 +1348,9 @@ class OrgBuilder:
                     original_name=name,
                     kind=kind,
                     content_type=content_type,
-                    size=rng.randint(80_000, 9_000_000 if kind == "video" else 2_000_000),
+                    size=rng.randint(
+                        80_000, 9_000_000 if kind == "video" else 2_000_000
+                    ),
                     sha256=sha,
                     width=1080 if kind == "image" else None,
                     height=1080 if kind == "image" else None,
@@ -1330,7 +1371,13 @@ class OrgBuilder:
                     "content.piece",
                     piece.pk,
                     label,
-                    {"asset_set": number, "file": name, "sha256": sha, "kind": kind, "alt_text": alt},
+                    {
+                        "asset_set": number,
+                        "file": name,
+                        "sha256": sha,
+                        "kind": kind,
+                        "alt_text": alt,
+                    },
                 )
         return asset_set, assets
 
@@ -1509,7 +1556,9 @@ class OrgBuilder:
             elif self.now - when < dt.timedelta(days=60) and rng.random() < 0.03:
                 publication.status = PublicationStatus.FAILED
                 publication.attempt_count = 1
-                publication.last_error = "La red rechazó la publicación (prueba de carga)."
+                publication.last_error = (
+                    "La red rechazó la publicación (prueba de carga)."
+                )
                 publication.updated_at = when + dt.timedelta(seconds=5)
                 self.add(
                     PublicationAttempt(
@@ -1578,9 +1627,7 @@ class OrgBuilder:
         rng = self.rng
         people = self.people
         for spec in needs:
-            source = rng.choices(
-                [s.value for s in NeedSource], [20, 15, 20, 35, 10]
-            )[0]
+            source = rng.choices([s.value for s in NeedSource], [20, 15, 20, 35, 10])[0]
             requester: User | None
             if source == NeedSource.LIAISON:
                 requester = people.enlaces.get(spec.dependency_id) or people.jefe
@@ -1589,9 +1636,13 @@ class OrgBuilder:
             elif source == NeedSource.MAILBOX:
                 requester = None
             else:
-                requester = people.jefe if rng.random() < 0.5 else rng.choice(people.profs)
+                requester = (
+                    people.jefe if rng.random() < 0.5 else rng.choice(people.profs)
+                )
             creator = requester or rng.choice(people.profs)
-            desired = _local_date(spec.created_at) + dt.timedelta(days=rng.randint(3, 30))
+            desired = _local_date(spec.created_at) + dt.timedelta(
+                days=rng.randint(3, 30)
+            )
             need = Need(
                 id=spec.id,
                 organization_id=self.org_id,
@@ -1616,7 +1667,9 @@ class OrgBuilder:
                 need.email_from = f"{need.requester_name} <{need.requester_email}>"
                 need.email_subject = spec.title
                 need.email_message_id = f"<{_hex(rng, 64)}@mail.example.org>"
-                need.email_date = spec.created_at - dt.timedelta(minutes=rng.randint(5, 600))
+                need.email_date = spec.created_at - dt.timedelta(
+                    minutes=rng.randint(5, 600)
+                )
             self.add(need)
             for audience in spec.audiences:
                 self.link(Need.audiences.through, need_id=need.pk, audience_id=audience)
@@ -1665,7 +1718,15 @@ class OrgBuilder:
             if spec.planned_at is not None:
                 need.state = NeedState.IN_PLAN
                 need.updated_at = spec.planned_at
-                self.event(spec.planned_at, people.jefe, "intake.need.planned", "intake.need", need.pk, label, {})
+                self.event(
+                    spec.planned_at,
+                    people.jefe,
+                    "intake.need.planned",
+                    "intake.need",
+                    need.pk,
+                    label,
+                    {},
+                )
             live = [p for p in spec.pieces if p.state != PieceState.CANCELLED]
             if live and all(p.published_all for p in live):
                 moments = [p.last_published for p in live if p.last_published]
@@ -1693,7 +1754,9 @@ class OrgBuilder:
             if created > self.now:
                 created = self.now - dt.timedelta(hours=1)
             number = self.number("ACT", created)
-            title = f"Reunión de planeación OAC – {_local_date(spec.starts_at):%d/%m/%Y}"
+            title = (
+                f"Reunión de planeación OAC – {_local_date(spec.starts_at):%d/%m/%Y}"
+            )
             meeting = self.add(
                 Meeting(
                     id=spec.id,
@@ -1724,7 +1787,9 @@ class OrgBuilder:
                         affiliation="Oficina Asesora de Comunicaciones",
                     )
                 )
-            topics: list[tuple[NeedSpec | None, str]] = [(n, n.title) for n in spec.needs]
+            topics: list[tuple[NeedSpec | None, str]] = [
+                (n, n.title) for n in spec.needs
+            ]
             if not topics:
                 topics = [(None, "Informe de comunicación estratégica de la semana")]
             for position, (need, topic) in enumerate(topics):
@@ -1744,7 +1809,11 @@ class OrgBuilder:
                 if need is not None:
                     spec.agenda_ids[need.id] = item.pk
                 for channel in rng.sample(self.channels, rng.randint(1, 2)):
-                    self.link(AgendaItem.channels.through, agendaitem_id=item.pk, channel_id=channel.pk)
+                    self.link(
+                        AgendaItem.channels.through,
+                        agendaitem_id=item.pk,
+                        channel_id=channel.pk,
+                    )
             if rng.random() < 0.5:
                 self.add(
                     Commitment(
@@ -1761,7 +1830,11 @@ class OrgBuilder:
                 "planning.meeting",
                 meeting.pk,
                 f"{number} · {title}",
-                {"title": title, "starts_at": _json(spec.starts_at), "agenda": [t for _n, t in topics]},
+                {
+                    "title": title,
+                    "starts_at": _json(spec.starts_at),
+                    "agenda": [t for _n, t in topics],
+                },
             )
             if spec.issued:
                 issued = spec.starts_at + 2 * HOUR
@@ -1817,7 +1890,9 @@ class OrgBuilder:
                     assert planned is not None
                     rows.append((need, p, need.planned_at, planned))
             else:
-                day = _local_date(need.planned_at) + dt.timedelta(days=rng.randint(7, 21))
+                day = _local_date(need.planned_at) + dt.timedelta(
+                    days=rng.randint(7, 21)
+                )
                 rows.append((need, None, need.planned_at, day))
         for p in self.pieces:
             if p.need is None and p.planned:
@@ -1826,7 +1901,11 @@ class OrgBuilder:
                 rows.append((None, p, p.created_at - self.gap(0.1, 2), planned))
         for need, piece_spec, created, planned in rows:
             piece = pieces_by_id[piece_spec.id] if piece_spec else None
-            dependency_id = need.dependency_id if need else (piece.dependency_id if piece else self.deps["OAC"].pk)
+            dependency_id = (
+                need.dependency_id
+                if need
+                else (piece.dependency_id if piece else self.deps["OAC"].pk)
+            )
             author = rng.choice(people.profs)
             item = self.add(
                 PlanItem(
@@ -1848,10 +1927,18 @@ class OrgBuilder:
                     lock_version=2 if piece else 1,
                 )
             )  # fmt: skip
-            for audience in (need.audiences if need else rng.sample(self.audiences, 1)):
-                self.link(PlanItem.audiences.through, planitem_id=item.pk, audience_id=audience)
+            for audience in need.audiences if need else rng.sample(self.audiences, 1):
+                self.link(
+                    PlanItem.audiences.through,
+                    planitem_id=item.pk,
+                    audience_id=audience,
+                )
             for channel in rng.sample(self.channels, rng.randint(1, 3)):
-                self.link(PlanItem.channels.through, planitem_id=item.pk, channel_id=channel.pk)
+                self.link(
+                    PlanItem.channels.through,
+                    planitem_id=item.pk,
+                    channel_id=channel.pk,
+                )
             self.event(
                 created,
                 author,
@@ -1902,9 +1989,17 @@ class OrgBuilder:
                 )
             )
             for partner in rng.sample(self.partners, 2):
-                self.link(JointAction.partners.through, jointaction_id=action.pk, partnerentity_id=partner)
+                self.link(
+                    JointAction.partners.through,
+                    jointaction_id=action.pk,
+                    partnerentity_id=partner,
+                )
             for piece in chosen:
-                self.link(JointAction.pieces.through, jointaction_id=action.pk, piece_id=piece.pk)
+                self.link(
+                    JointAction.pieces.through,
+                    jointaction_id=action.pk,
+                    piece_id=piece.pk,
+                )
             self.add(
                 JointActionEvidence(
                     organization_id=self.org_id,
@@ -1946,7 +2041,9 @@ class OrgBuilder:
             events = sorted(events + extra, key=lambda e: e[0])
         key = chain_key(self.org_id)
         prev = GENESIS
-        for seq, (moment, actor, action, ttype, tid, tlabel, data) in enumerate(events, 1):
+        for seq, (moment, actor, action, ttype, tid, tlabel, data) in enumerate(
+            events, 1
+        ):
             event = AuditEvent(
                 chain=key,
                 seq=seq,
@@ -1971,7 +2068,9 @@ class OrgBuilder:
     def build_sequences(self) -> None:
         for (prefix, year), value in sorted(self.numbers.items()):
             self.add(
-                Sequence(organization_id=self.org_id, key=f"{prefix}-{year}", value=value)
+                Sequence(
+                    organization_id=self.org_id, key=f"{prefix}-{year}", value=value
+                )
             )
 
     # -- all of it
@@ -2032,7 +2131,14 @@ def generate(scale: float, *, log: Any = print) -> Report:
         for index in range(targets.organizations):
             t0 = time.perf_counter()
             builder = OrgBuilder(
-                index, ids, groups, password, now, needs[index], pieces[index], events[index]
+                index,
+                ids,
+                groups,
+                password,
+                now,
+                needs[index],
+                pieces[index],
+                events[index],
             )
             builder.build()
             t1 = time.perf_counter()
@@ -2053,7 +2159,9 @@ def generate(scale: float, *, log: Any = print) -> Report:
                 f"  {builder.slug:<9} {pieces[index]:>7,} piezas {needs[index]:>6,} necesidades "
                 f"{events[index]:>7,} eventos — armado {t1 - t0:5.1f} s, escritura {t2 - t1:5.1f} s"
             )
-    people = User.objects.filter(groups__name__in=[role_group_name(Role.JEFE), role_group_name(Role.ADMIN)])
+    people = User.objects.filter(
+        groups__name__in=[role_group_name(Role.JEFE), role_group_name(Role.ADMIN)]
+    )
     for user in people:
         TOTP.activate(user, generate_totp_secret())
     _after_load(ids)

@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pregonero.audit.actions import record
-from pregonero.core.admin import _is_org_admin, readonly
+from pregonero.core.admin import _is_org_admin, org_id, readonly
+from pregonero.core.models import Dependency
 
 from .actions import set_roles
 from .models import Delegation, Role, User
@@ -117,11 +118,7 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(organization_id=request.user.organization_id)
-        )  # type: ignore[union-attr]
+        return super().get_queryset(request).filter(organization_id=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_org_admin(request)
@@ -138,14 +135,17 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        if "dependency" in form.base_fields:
-            form.base_fields["dependency"].queryset = form.base_fields[
-                "dependency"
-            ].queryset.filter(  # type: ignore[attr-defined]
-                organization_id=request.user.organization_id  # type: ignore[union-attr]
-            )
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "dependency":
+            kwargs["queryset"] = Dependency.objects.for_org(org_id(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(
+        self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and "roles" in form.base_fields:
             form.base_fields["roles"].initial = sorted(obj.roles)
         return form
@@ -155,7 +155,7 @@ class UserAdmin(BaseUserAdmin):
     ) -> None:
         with transaction.atomic():
             if not change:
-                obj.organization_id = request.user.organization_id  # type: ignore[union-attr]
+                obj.organization_id = org_id(request)
                 obj.set_password(form.cleaned_data["password"])
             super().save_model(request, obj, form, change)
             record(

@@ -511,6 +511,7 @@ def _check_transition(
                 else action,
             }
         )
+    require(user, Perm(transition.permission))
     if lock_version is not None and lock_version != piece.lock_version:
         raise ConflictError(
             _(
@@ -518,7 +519,6 @@ def _check_transition(
                 "Recargue para ver su estado actual."
             )
         )
-    require(user, Perm(transition.permission))
     if transition.needs_comment and not comment.strip():
         raise ValidationFailed(
             _("Escriba el motivo: es obligatorio para esta acción."),

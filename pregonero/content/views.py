@@ -53,9 +53,10 @@ _LIVE = ("scheduled", "publishing", "published", "unconfirmed", "failed")
 
 
 def _piece(request: AuthedHttpRequest, pk: int, *related: str) -> Piece:
-    return get_for_org(
-        visible_pieces(request.user).select_related(*related), request, pk=pk
-    )
+    queryset = visible_pieces(request.user)
+    if related:
+        queryset = queryset.select_related(*related)
+    return get_for_org(queryset, request, pk=pk)
 
 
 @login_required

@@ -17,6 +17,10 @@ from pregonero.audit.actions import record
 from .models import Audience, Campaign, Channel, Dependency, Organization, Program
 
 
+def org_id(request: HttpRequest) -> int | None:
+    return getattr(request.user, "organization_id", None)
+
+
 def _is_org_admin(request: HttpRequest) -> bool:
     user = request.user
     return bool(
@@ -36,8 +40,7 @@ class PregoneroAdminSite(admin.AdminSite):
 class OrgAdmin(admin.ModelAdmin):
     """Reference data: scoped to the administrator's organization, and audited."""
 
-    audit_prefix = ""
-    exclude: Any = ("organization",)
+    exclude = ("organization",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
@@ -45,7 +48,7 @@ class OrgAdmin(admin.ModelAdmin):
             request.user, "organization_id", None
         ):
             return qs
-        return qs.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+        return qs.filter(organization_id=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_org_admin(request)
@@ -68,7 +71,7 @@ class OrgAdmin(admin.ModelAdmin):
         related = db_field.related_model
         if related is not None and hasattr(related, "organization_id"):
             kwargs["queryset"] = related._default_manager.filter(
-                organization_id=request.user.organization_id  # type: ignore[union-attr]
+                organization_id=org_id(request)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -77,7 +80,7 @@ class OrgAdmin(admin.ModelAdmin):
     ) -> None:
         with transaction.atomic():
             if not change:
-                obj.organization_id = request.user.organization_id  # type: ignore[union-attr]
+                obj.organization_id = org_id(request)
             before = {}
             if change:
                 before = {
@@ -142,7 +145,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         qs = super().get_queryset(request)
-        return qs.filter(pk=request.user.organization_id)  # type: ignore[union-attr]
+        return qs.filter(pk=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_org_admin(request)
@@ -180,7 +183,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         field_names = {f.name for f in self.model._meta.get_fields()}
         if "organization" in field_names:
-            return qs.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+            return qs.filter(organization_id=org_id(request))
         return qs
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -373,11 +373,11 @@ def _check(
             _("La necesidad está en «%(state)s»: no se puede «%(action)s».")
             % {"state": NeedState(need.state).label, "action": NeedAction(action).label}
         )
+    require(user, Perm(transition.permission))
     if lock_version is not None and lock_version != need.lock_version:
         raise ConflictError(
             _("La necesidad cambió desde que abrió la página. Recárguela.")
         )
-    require(user, Perm(transition.permission))
     if transition.needs_comment and not comment.strip():
         raise ValidationFailed(
             _("Escriba el motivo."),
