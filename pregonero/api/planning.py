@@ -449,7 +449,7 @@ def plan_out(item: PlanItem) -> dict[str, Any]:
         "lock_version": item.lock_version,
         "comments": [
             {"author": str(c.author), "body": c.body, "created_at": c.created_at}
-            for c in item.comments.select_related("author")
+            for c in item.comments.all()  # prefetched with their authors on lists
         ],
     }
 
