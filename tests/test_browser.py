@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -167,8 +168,8 @@ def tick_checklist(page: Page) -> None:
 
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API keeps an asyncio loop on this thread; the ORM calls
-    # the test makes between browser steps are still plain synchronous code.
+    # Playwright's sync API keeps an asyncio loop running on this thread; the ORM
+    # calls the test makes between browser steps are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*"):
@@ -180,6 +181,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
         )
         yield chromium
         chromium.close()
+        # While that loop runs, Django keeps this thread's connections per context
+        # (asgiref), so the test's queries used connections of their own: close
+        # them here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
 
 
 # ---------------------------------------------------------------- the scenario

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Model, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .actions import target_type_of
@@ -38,12 +41,23 @@ class TimelineEntry:
     details: list[tuple[str, str]]
 
 
+def _readable(value: Any) -> str:
+    """Dates stored as ISO text are shown in Bogotá time, the Spanish way."""
+    if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and "T" in value:
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            return date_format(timezone.localtime(moment), "j M Y H:i")
+    return str(value)
+
+
 def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for key, name in _SHOWN.items():
         value = data.get(key)
         if value not in (None, "", [], {}):
-            out.append((str(name), str(value)))
+            out.append((str(name), _readable(value)))
     return out
 
 

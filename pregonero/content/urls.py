@@ -20,6 +20,11 @@ urlpatterns = [
     path("<int:pk>/decidir/", views.piece_decide, name="piece_decide"),
     path("<int:pk>/accion/", views.piece_transition, name="piece_transition"),
     path(
+        "<int:pk>/archivos/<int:asset_id>/vista/",
+        views.asset_preview,
+        name="asset_preview",
+    ),
+    path(
         "<int:pk>/archivos/<int:asset_id>/", views.asset_download, name="asset_download"
     ),
     path("<int:pk>/evidencia.zip", views.evidence_package, name="evidence_package"),

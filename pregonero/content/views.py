@@ -551,7 +551,10 @@ def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "designer",
     )
     a, b = _versions_pair(piece, request)
-    segments = word_diff(a.body if a else "", b.body if b else "")
+    if a is None:
+        segments = [("equal", b.body)] if b else []
+    else:
+        segments = word_diff(a.body, b.body if b else "")
     buttons = [t for t in _buttons(request, piece) if t.control_point]
     control_point = 2 if piece.state == PieceState.DESIGN_REVIEW else 1
     form = ReviewForm(
@@ -672,6 +675,20 @@ def piece_transition(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             request, _("Hecho: %(action)s.") % {"action": PieceAction(action).label}
         )
     return redirect("content:piece_detail", pk)
+
+
+@login_required
+def asset_preview(request: AuthedHttpRequest, pk: int, asset_id: int) -> FileResponse:
+    """An image shown inside the review page (other kinds are only downloaded)."""
+    piece = _piece(request, pk)
+    asset = get_for_org(
+        Asset.objects.filter(asset_set__piece=piece, kind="image"), request, pk=asset_id
+    )
+    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required
