@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pregonero.audit.actions import record
-from pregonero.core.admin import _is_org_admin, org_id, readonly
+from pregonero.core.admin import readonly
+from pregonero.core.adminsite import is_org_admin, org_id
 from pregonero.core.models import Dependency
 
 from .actions import set_roles
@@ -121,16 +122,16 @@ class UserAdmin(BaseUserAdmin):
         return super().get_queryset(request).filter(organization_id=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

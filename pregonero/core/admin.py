@@ -11,30 +11,10 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.audit.actions import record
 
+from .adminsite import is_org_admin, org_id
 from .models import Audience, Campaign, Channel, Dependency, Organization, Program
-
-
-def org_id(request: HttpRequest) -> int | None:
-    return getattr(request.user, "organization_id", None)
-
-
-def _is_org_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active and (user.is_superuser or has_perm(user, Perm.ORG_ADMIN))
-    )
-
-
-class PregoneroAdminSite(admin.AdminSite):
-    site_header = "Pregonero · administración"
-    site_title = "Pregonero"
-    index_title = "Usuarios, canales y datos de la entidad"
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
 
 
 class OrgAdmin(admin.ModelAdmin):
@@ -51,16 +31,16 @@ class OrgAdmin(admin.ModelAdmin):
         return qs.filter(organization_id=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead: records point at these rows
@@ -148,13 +128,13 @@ class OrganizationAdmin(admin.ModelAdmin):
         return qs.filter(pk=org_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -187,10 +167,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return qs
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_org_admin(request)
+        return is_org_admin(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 class PregoneroAdminConfig(AdminConfig):
     """Django's admin with Pregonero's site: only administrators get in."""
 
-    default_site = "pregonero.core.admin.PregoneroAdminSite"
+    default_site = "pregonero.core.adminsite.PregoneroAdminSite"
