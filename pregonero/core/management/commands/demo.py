@@ -1013,6 +1013,19 @@ def build_demo() -> str:
         audiences=[audiences[3]],
         desired_date=today + datetime.timedelta(days=6),
     )
+    n_cierre = need(director, 0.9, title="Cierre vial temporal por obra en Bella Flor",
+                    description="Por la obra de escaleras, la vía de acceso de Bella Flor (Ciudad Bolívar) "
+                                "estará cerrada el fin de semana. Avisar a la comunidad y la ruta alterna.",
+                    source=NeedSource.DIRECTORS_MEETING, dependency=deps["DR"],
+                    audiences=[audiences[3], audiences[4]], urgency=Urgency.URGENT,
+                    desired_date=today + datetime.timedelta(days=1))  # fmt: skip
+    with days_ago(0.8):
+        intake.triage_need(
+            jefe, n_cierre, NeedAction.TRIAGE_PUNCTUAL, note="Acción puntual: publicar mañana.",
+            piece_data=content.PieceData(title="Cierre vial en Bella Flor: ruta alterna",
+                                         format=PieceFormat.TEXT, writer=writer,
+                                         channels=[fb, x]),
+        )  # fmt: skip
     with days_ago(0.2):
         content.submit_text(writer, p_curaduria)
 
