@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from pregonero.audit.actions import verify_all
 from pregonero.core.models import Organization
@@ -22,20 +23,31 @@ class Command(BaseCommand):
         if options["org"]:
             organization = Organization.objects.filter(slug=options["org"]).first()
             if organization is None:
-                raise CommandError(f"No existe la entidad «{options['org']}».")
+                raise CommandError(
+                    _("No existe la entidad «%(org)s».") % {"org": options["org"]}
+                )
         result = verify_all(organization)
         if result.ok:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Cadena íntegra: {result.events} eventos en {result.chains} cadenas verificados."
+                    _(
+                        "Cadena íntegra: %(events)s eventos en %(chains)s cadenas verificados."
+                    )
+                    % {"events": result.events, "chains": result.chains}
                 )
             )
             return
         for problem in result.problems:
             self.stderr.write(
-                f"ROTA en la cadena {problem.chain}, evento {problem.seq}"
-                f"{f' (id {problem.event_id})' if problem.event_id else ''}: {problem.reason}"
+                _("ROTA en la cadena %(chain)s, evento %(seq)s (id %(id)s): %(reason)s")
+                % {
+                    "chain": problem.chain,
+                    "seq": problem.seq,
+                    "id": problem.event_id or "—",
+                    "reason": problem.reason,
+                }
             )
         raise CommandError(
-            f"La cadena de auditoría está rota ({len(result.problems)} cadena(s) con problemas)."
+            _("La cadena de auditoría está rota (%(n)s cadena(s) con problemas).")
+            % {"n": len(result.problems)}
         )

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from pregonero.accounts.actions import create_delegation, set_roles
@@ -225,7 +226,7 @@ class Command(BaseCommand):
             return
         if Organization.objects.filter(slug="cvp").exists():
             raise CommandError(
-                "La entidad «cvp» ya existe: la demostración ya está cargada."
+                _("La entidad «cvp» ya existe: la demostración ya está cargada.")
             )
         with transaction.atomic():
             lines = build_demo()
@@ -243,12 +244,12 @@ def current_demo_code(username: str) -> str:
 
     user = User.objects.filter(username=username, organization__is_demo=True).first()
     if user is None:
-        raise CommandError("Solo hay códigos para los usuarios de la demostración.")
+        raise CommandError(_("Solo hay códigos para los usuarios de la demostración."))
     authenticator = Authenticator.objects.filter(
         user=user, type=Authenticator.Type.TOTP
     ).first()
     if authenticator is None:
-        raise CommandError("Ese usuario no tiene verificación en dos pasos.")
+        raise CommandError(_("Ese usuario no tiene verificación en dos pasos."))
     secret = decrypt(authenticator.data["secret"])
     counter = int(timezone.now().timestamp()) // 30
     return format_hotp_value(hotp_value(secret, counter))
@@ -1068,8 +1069,10 @@ def _logins_text(
     lines = [
         "",
         "=" * 72,
-        "Pregonero · demostración de la Caja de la Vivienda Popular (CVP)",
-        "Cuentas de prueba (ficticias). Contraseñas generadas para esta instalación:",
+        _("Pregonero · demostración de la Caja de la Vivienda Popular (CVP)"),
+        _(
+            "Cuentas de prueba (ficticias). Contraseñas generadas para esta instalación:"
+        ),
         "",
     ]
     for username, user in users.items():
@@ -1079,11 +1082,15 @@ def _logins_text(
         )
     lines += [
         "",
-        "Quienes aprueban y el administrador usan verificación en dos pasos (TOTP).",
-        "Agregue el secreto a su aplicación de autenticación, o pida el código actual con",
+        _("Quienes aprueban y el administrador usan verificación en dos pasos (TOTP)."),
+        _(
+            "Agregue el secreto a su aplicación de autenticación, o pida el código actual con"
+        ),
         "  .venv/bin/pregonero demo --code USUARIO",
     ]
     for username, secret in totp.items():
-        lines.append(f"  {username:<12} secreto TOTP: {secret}")
+        lines.append(
+            f"  {username:<12} " + _("secreto TOTP: %(secret)s") % {"secret": secret}
+        )
     lines += ["=" * 72, ""]
     return "\n".join(lines)

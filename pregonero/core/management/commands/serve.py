@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from pregonero.core.models import Organization
 
@@ -64,8 +65,11 @@ class Command(BaseCommand):
             processes[name] = subprocess.Popen(argv, env=env)  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nPregonero está en http://{options['host']}:{options['port']}/ "
-                "(web, worker y scheduler). Ctrl-C para detener todo.\n"
+                _(
+                    "\nPregonero está en http://%(host)s:%(port)s/ (web, worker y "
+                    "scheduler). Ctrl-C para detener todo.\n"
+                )
+                % {"host": options["host"], "port": options["port"]}
             )
         )
 
@@ -82,7 +86,8 @@ class Command(BaseCommand):
                 for name, process in processes.items():
                     if process.poll() is not None:
                         self.stderr.write(
-                            f"El proceso «{name}» terminó (código {process.returncode})."
+                            _("El proceso «%(name)s» terminó (código %(code)s).")
+                            % {"name": name, "code": process.returncode}
                         )
                         stopping = True
                 time.sleep(0.5)
@@ -96,4 +101,4 @@ class Command(BaseCommand):
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     process.kill()
-            self.stdout.write("Pregonero detenido.")
+            self.stdout.write(_("Pregonero detenido."))

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
 from pregonero.publishing.actions import beat
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             worker_id=name[:64],
             excluded_queue_names=[],
         )
-        self.stdout.write(f"Worker {name} en marcha.")
+        self.stdout.write(_("Worker %(name)s en marcha.") % {"name": name})
         while running:
             if not connection.in_atomic_block:  # a test runs us inside its transaction
                 close_old_connections()
@@ -55,4 +56,4 @@ class Command(BaseCommand):
             ):
                 break
             time.sleep(options["interval"])
-        self.stdout.write(f"Worker {name} detenido.")
+        self.stdout.write(_("Worker %(name)s detenido.") % {"name": name})
