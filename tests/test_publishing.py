@@ -201,3 +201,20 @@ def test_health_and_heartbeats(world: World) -> None:
     assert response.status_code == 503 and response.json()["overdue_publications"] == 1
     banner = world.client(world.writer).get(reverse("core:my_work")).content.decode()
     assert "pueden no salir a tiempo" in banner
+
+
+def test_my_work_lists_pieces_still_to_publish(world: World) -> None:
+    piece = approved_piece(world)  # target channels: Facebook and X
+    client = world.client(world.writer)
+
+    def in_queue() -> bool:
+        html = client.get(reverse("core:my_work")).content.decode()
+        return piece.title in html.split("Por programar o publicar")[1]
+
+    assert in_queue()
+    first = actions.schedule_publication(world.writer, piece, world.fb, soon())
+    assert in_queue()  # X is still missing
+    actions.schedule_publication(world.writer, piece, world.x, soon())
+    assert not in_queue()
+    Publication.objects.filter(pk=first.pk).update(status=PublicationStatus.FAILED)
+    assert in_queue()  # a problem always shows

@@ -14,7 +14,12 @@ from pregonero.accounts.permissions import Perm, perms_for
 from pregonero.audit.timeline import timeline_for
 from pregonero.content import actions
 from pregonero.content.diff import word_diff
-from pregonero.content.models import Asset, Piece, TextVersion
+from pregonero.content.models import (
+    Asset,
+    Piece,
+    TextVersion,
+    attach_publication_counts,
+)
 from pregonero.content.permissions import is_author_of_reviewed, visible_pieces
 from pregonero.content.workflow import allowed_actions
 from pregonero.core.models import Audience, Campaign, Channel, Dependency, Program
@@ -262,7 +267,6 @@ def list_pieces(
     require_perm(user, Perm.PIECE_VIEW)
     pieces = (
         visible_pieces(user)
-        .with_publication_counts()
         .select_related("writer", "designer")
         .order_by("-created_at")
     )
@@ -279,6 +283,7 @@ def list_pieces(
     if q:
         pieces = pieces.filter(title__icontains=q)
     count, rows = paginate(pieces, offset, limit)
+    attach_publication_counts(rows)
     items = [
         {
             "id": p.pk,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -23,6 +24,28 @@ from pregonero.core.models import (
 from .workflow import IN_PROGRESS, PieceState
 
 
+def attach_publication_counts(pieces: Iterable[Piece]) -> None:
+    """Set ``pub_total``, ``pub_published`` and ``pub_failed`` on each piece of a page —
+    the per-channel status ("publicada en 4 de 5"), derived and never stored — with
+    one query, whatever the size of the page."""
+    by_id = {piece.pk: piece for piece in pieces}
+    for piece in by_id.values():
+        piece.pub_total = piece.pub_published = piece.pub_failed = 0  # type: ignore[attr-defined]
+    rows = (
+        Piece.objects.filter(pk__in=by_id, publications__status__in=_LIVE_PUBLICATION)
+        .values_list("pk", "publications__status")
+        .annotate(n=models.Count("publications"))
+        .order_by()
+    )
+    for pk, status, n in rows:
+        piece = by_id[pk]
+        piece.pub_total += n  # type: ignore[attr-defined]
+        if status == "published":
+            piece.pub_published += n  # type: ignore[attr-defined]
+        if status in _PROBLEM_PUBLICATION:
+            piece.pub_failed += n  # type: ignore[attr-defined]
+
+
 class PieceFormat(models.TextChoices):
     TEXT = "text", _("Solo texto")
     IMAGE = "image", _("Imagen")
@@ -40,23 +63,6 @@ _PROBLEM_PUBLICATION = ("failed", "unconfirmed")
 class PieceQuerySet(OrgQuerySet):
     def in_progress(self) -> PieceQuerySet:
         return self.filter(state__in=IN_PROGRESS)
-
-    def with_publication_counts(self) -> PieceQuerySet:
-        """Per-channel publication status, derived (never stored): total, published,
-        failed or unconfirmed — "publicada en 4 de 5"."""
-        return self.annotate(
-            pub_total=models.Count(
-                "publications",
-                filter=models.Q(publications__status__in=_LIVE_PUBLICATION),
-            ),
-            pub_published=models.Count(
-                "publications", filter=models.Q(publications__status="published")
-            ),
-            pub_failed=models.Count(
-                "publications",
-                filter=models.Q(publications__status__in=_PROBLEM_PUBLICATION),
-            ),
-        )
 
 
 class Piece(OrgScopedModel):

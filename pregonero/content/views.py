@@ -37,7 +37,14 @@ from .forms import (
     TextForm,
     TransitionForm,
 )
-from .models import Asset, Piece, PieceFormat, TextDraft, TextVersion
+from .models import (
+    Asset,
+    Piece,
+    PieceFormat,
+    TextDraft,
+    TextVersion,
+    attach_publication_counts,
+)
 from .permissions import is_author_of_reviewed, visible_pieces
 from .workflow import (
     DESIGN_EDITABLE,
@@ -67,7 +74,6 @@ def piece_list(request: AuthedHttpRequest) -> HttpResponse:
     org = user.organization_id
     pieces = (
         visible_pieces(user)
-        .with_publication_counts()
         .select_related("writer", "designer", "dependency", "campaign")
         .order_by("-created_at")
     )
@@ -100,6 +106,7 @@ def piece_list(request: AuthedHttpRequest) -> HttpResponse:
             Q(title__icontains=filters["q"]) | Q(number__icontains=filters["q"])
         )
     page = paginate(request, pieces)
+    attach_publication_counts(page.object_list)
     return render(
         request,
         "content/piece_list.html",

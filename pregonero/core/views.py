@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -33,12 +33,33 @@ from pregonero.intake.permissions import visible_needs
 from pregonero.intake.workflow import NeedState
 from pregonero.planning.models import PlanItem
 from pregonero.publishing.actions import health as publishing_health
-from pregonero.publishing.models import PublicationStatus
+from pregonero.publishing.models import Publication, PublicationStatus
 
 from .errors import DomainError
 from .viewutils import AuthedHttpRequest, flash_error, paginate
 
 QUEUE_LIMIT = 50
+# An approved piece waits in "to publish" for this long; problems always show.
+PUBLISH_WINDOW = datetime.timedelta(days=60)
+_LIVE = [
+    PublicationStatus.SCHEDULED,
+    PublicationStatus.PUBLISHING,
+    PublicationStatus.PUBLISHED,
+]
+
+
+def _lacking_a_channel() -> Any:
+    """True for a piece with a target channel that has no live publication yet, or
+    with no live publication at all (correlated, so the database stops early)."""
+    through = Piece.channels.through
+    live_here = Publication.objects.filter(
+        piece_id=OuterRef("piece_id"),
+        channel_id=OuterRef("channel_id"),
+        status__in=_LIVE,
+    )
+    missing = through.objects.filter(~Exists(live_here), piece_id=OuterRef("pk"))
+    any_live = Publication.objects.filter(piece_id=OuterRef("pk"), status__in=_LIVE)
+    return Q(Exists(missing)) | ~Exists(any_live)
 
 
 def _due(qs: Any) -> Any:
@@ -129,32 +150,20 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             }
         )
     if has_perm(user, Perm.PUBLISH):
-        live = [
-            PublicationStatus.SCHEDULED,
-            PublicationStatus.PUBLISHING,
-            PublicationStatus.PUBLISHED,
-        ]
-        publish = (
-            pieces.filter(state=PieceState.APPROVED)
-            .annotate(
-                n_channels=Count("channels", distinct=True),
-                n_live=Count(
-                    "publications",
-                    filter=Q(publications__status__in=live),
-                    distinct=True,
-                ),
-                n_problem=Count(
-                    "publications",
-                    filter=Q(
-                        publications__status__in=[
-                            PublicationStatus.FAILED,
-                            PublicationStatus.UNCONFIRMED,
-                        ]
-                    ),
-                    distinct=True,
-                ),
+        publish = pieces.filter(state=PieceState.APPROVED).filter(
+            Q(
+                sealed_at__gte=timezone.now() - PUBLISH_WINDOW,
+                pk__in=_lacking_a_channel(),
             )
-            .filter(Q(n_live__lt=F("n_channels")) | Q(n_problem__gt=0) | Q(n_live=0))
+            | Exists(
+                Publication.objects.filter(
+                    piece=OuterRef("pk"),
+                    status__in=[
+                        PublicationStatus.FAILED,
+                        PublicationStatus.UNCONFIRMED,
+                    ],
+                )
+            )
         )
         queues.append(
             {
