@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.content.models import Piece
 from pregonero.content.permissions import visible_pieces
 from pregonero.content.workflow import PieceState
@@ -92,27 +93,27 @@ def items_between(
             )
         )
     )
-    pubs = (
-        Publication.objects.for_org(org)
-        .filter(
-            Q(
-                status=PublicationStatus.PUBLISHED,
-                published_at__gte=begin,
-                published_at__lt=finish,
-            )
-            | Q(
-                status__in=[
-                    PublicationStatus.SCHEDULED,
-                    PublicationStatus.PUBLISHING,
-                    PublicationStatus.FAILED,
-                    PublicationStatus.UNCONFIRMED,
-                ],
-                scheduled_at__gte=begin,
-                scheduled_at__lt=finish,
-            )
+    pubs = Publication.objects.for_org(org).filter(
+        Q(
+            status=PublicationStatus.PUBLISHED,
+            published_at__gte=begin,
+            published_at__lt=finish,
         )
-        .filter(piece__in=visible_pieces(user))
+        | Q(
+            status__in=[
+                PublicationStatus.SCHEDULED,
+                PublicationStatus.PUBLISHING,
+                PublicationStatus.FAILED,
+                PublicationStatus.UNCONFIRMED,
+            ],
+            scheduled_at__gte=begin,
+            scheduled_at__lt=finish,
+        )
     )
+    if not has_perm(user, Perm.READ_ALL):
+        pubs = pubs.filter(piece__in=visible_pieces(user))
+    # Filters across many-to-many relations can repeat rows; only then de-duplicate.
+    many = bool(filters.channel or filters.audience)
     if filters.channel:
         plan = plan.filter(channels=filters.channel)
         pieces = pieces.filter(channels=filters.channel)
@@ -130,7 +131,7 @@ def items_between(
         pieces = pieces.filter(campaign_id=filters.campaign)
         pubs = pubs.filter(piece__campaign_id=filters.campaign)
 
-    for item in plan.distinct().select_related("dependency"):
+    for item in (plan.distinct() if many else plan).select_related("dependency"):
         items.append(
             CalendarItem(
                 f"plan-{item.pk}",
@@ -143,7 +144,9 @@ def items_between(
                 str(item.dependency),
             )
         )
-    piece_rows: list[Piece] = list(pieces.distinct().select_related("dependency"))
+    piece_rows: list[Piece] = list(
+        (pieces.distinct() if many else pieces).select_related("dependency")
+    )
     for piece in piece_rows:
         day = piece.planned_date or piece.desired_date
         assert day is not None
@@ -160,7 +163,7 @@ def items_between(
                 piece.get_state_display(),
             )
         )
-    for pub in pubs.distinct().select_related("piece", "channel"):
+    for pub in (pubs.distinct() if many else pubs).select_related("piece", "channel"):
         when = (
             pub.published_at
             if pub.status == PublicationStatus.PUBLISHED
