@@ -151,10 +151,7 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
         )
     if has_perm(user, Perm.PUBLISH):
         publish = pieces.filter(state=PieceState.APPROVED).filter(
-            Q(
-                sealed_at__gte=timezone.now() - PUBLISH_WINDOW,
-                pk__in=_lacking_a_channel(),
-            )
+            (Q(sealed_at__gte=timezone.now() - PUBLISH_WINDOW) & _lacking_a_channel())
             | Exists(
                 Publication.objects.filter(
                     piece=OuterRef("pk"),
