@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from pregonero.accounts.actions import create_api_token
-from pregonero.audit.actions import chain_key, verify_chain
+from pregonero.audit.actions import verify_chain
+from pregonero.audit.models import chain_key
 
 from .conftest import CHECKS1, CHECKS2, World, png_bytes
 

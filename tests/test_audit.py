@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from pregonero.audit.actions import chain_key, record, verify_all, verify_chain
-from pregonero.audit.models import AppendOnlyError, AuditEvent
+from pregonero.audit.actions import record, verify_all, verify_chain
+from pregonero.audit.models import AppendOnlyError, AuditEvent, chain_key
 
 from .conftest import World, approved_piece, make_need
 

@@ -13,8 +13,8 @@ from ninja import Router, Schema, Status
 from pregonero.accounts import actions as account_actions
 from pregonero.accounts.models import Delegation, User
 from pregonero.accounts.permissions import Perm, perms_for
-from pregonero.audit.actions import chain_key, verify_chain
-from pregonero.audit.models import AuditEvent
+from pregonero.audit.actions import verify_chain
+from pregonero.audit.models import AuditEvent, chain_key
 from pregonero.audit.registry import label_for
 from pregonero.content.models import Review
 from pregonero.core.models import Audience, Campaign, Channel, Dependency, Program
@@ -143,7 +143,7 @@ def audit_events(
 ) -> dict[str, Any]:
     user = user_of(request)
     require_perm(user, Perm.AUDIT_VIEW)
-    events = AuditEvent.objects.for_org(user.organization_id).order_by("-seq")
+    events = AuditEvent.objects.of_chain(user.organization_id)
     if action:
         events = events.filter(action__startswith=action)
     if target_type:

@@ -15,16 +15,9 @@ from django.utils import timezone
 from pregonero.core.models import Organization
 from pregonero.lib import context
 
-from .models import AuditEvent, ChainHead
+from .models import AuditEvent, ChainHead, chain_key
 
 GENESIS = "0" * 64
-
-
-def chain_key(organization: Organization | int | None) -> str:
-    if organization is None:
-        return "system"
-    org_id = organization if isinstance(organization, int) else organization.pk
-    return f"org:{org_id}"
 
 
 def target_type_of(target: models.Model) -> str:

@@ -20,6 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from pregonero.core.models import Organization
 
 
+def chain_key(organization: Organization | int | None) -> str:
+    """Each organization has its own hash chain; events without one go to "system"."""
+    if organization is None:
+        return "system"
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return f"org:{org_id}"
+
+
 class AppendOnlyError(RuntimeError):
     pass
 
@@ -33,6 +41,10 @@ class AuditEventQuerySet(models.QuerySet):
 
     def for_org(self, organization: Organization | int) -> AuditEventQuerySet:
         return self.filter(organization=organization)
+
+    def of_chain(self, organization: Organization | int) -> AuditEventQuerySet:
+        """The organization's chain, newest first, read along the (chain, seq) index."""
+        return self.filter(chain=chain_key(organization)).order_by("-seq")
 
     def for_target(self, target_type: str, target_id: Any) -> AuditEventQuerySet:
         return self.filter(target_type=target_type, target_id=str(target_id))

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 from pregonero.accounts import actions as account_actions
 from pregonero.accounts.models import ApiToken, Notification
 from pregonero.accounts.permissions import Perm, has_perm
-from pregonero.audit.actions import chain_key, verify_chain
-from pregonero.audit.models import AuditEvent
+from pregonero.audit.actions import verify_chain
+from pregonero.audit.models import AuditEvent, chain_key
 from pregonero.audit.registry import ACTION_LABELS, label_for
 from pregonero.content.models import CHECKLISTS, Piece, Review
 from pregonero.content.permissions import asset_set_authors
@@ -504,7 +504,7 @@ def audit_log(request: AuthedHttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.AUDIT_VIEW):
         raise PermissionDenied
     org = request.user.organization_id
-    events = AuditEvent.objects.for_org(org).select_related("actor").order_by("-seq")
+    events = AuditEvent.objects.of_chain(org).select_related("actor")
     action = request.GET.get("accion", "")
     if action:
         events = events.filter(action__startswith=action)

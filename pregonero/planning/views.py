@@ -612,6 +612,9 @@ def plan_item_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- calendar
 
 
+CELL_LIMIT = {"mes": 4, "semana": 15, "lista": 0}
+
+
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
@@ -667,7 +670,20 @@ def calendar(request: AuthedHttpRequest) -> HttpResponse:
     for item in items:
         item.css = KIND_CSS[item.kind]  # type: ignore[attr-defined]
         by_day.setdefault(item.day, []).append(item)
-    grid = [[(day, by_day.get(day, [])) for day in week] for week in weeks]
+    # A cell shows a few entries and links to the day's full list: a busy month
+    # stays readable, and the page costs the same whatever the volume.
+    per_cell = CELL_LIMIT[view]
+    grid = [
+        [
+            (
+                day,
+                by_day.get(day, [])[:per_cell],
+                max(0, len(by_day.get(day, [])) - per_cell),
+            )
+            for day in week
+        ]
+        for week in weeks
+    ]
     org = user.organization_id
     params = {k: v for k, v in request.GET.items() if k not in ("fecha", "vista") and v}
     return render(
