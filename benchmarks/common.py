@@ -21,7 +21,8 @@ RESULTS_DIR = BENCH_DIR / "results"
 STATIC_DIR = DATA_DIR / "static"
 
 # The server that holds the PostgreSQL benchmark databases (any database name in
-# the URL is replaced by the benchmark's own).
+# the URL is replaced by the benchmark's own; query parameters become Django
+# OPTIONS, e.g. ``?server_side_binding=true&prepare_threshold=5``).
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
@@ -62,8 +63,9 @@ def meta_path(db: str, scale: float) -> Path:
 def _admin_connection() -> object:
     import psycopg
 
+    # Query parameters of the URL are Django OPTIONS (dj-database-url), not libpq's.
     parts = urlsplit(POSTGRES_URL)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
     return psycopg.connect(admin, autocommit=True)
 
 

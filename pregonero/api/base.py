@@ -127,7 +127,11 @@ def many_in_org[M: Model](
     return found
 
 
-def paginate(queryset: Any, offset: int, limit: int) -> tuple[int, list[Any]]:
+def paginate(
+    queryset: Any, offset: int, limit: int, *, count: int | None = None
+) -> tuple[int, list[Any]]:
+    """One page (at most 100 rows) and the total, counted unless the caller knows it."""
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
-    return queryset.count(), list(queryset[offset : offset + limit])
+    total = queryset.count() if count is None else count
+    return total, list(queryset[offset : offset + limit])

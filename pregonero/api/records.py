@@ -14,7 +14,7 @@ from pregonero.accounts import actions as account_actions
 from pregonero.accounts.models import Delegation, User
 from pregonero.accounts.permissions import Perm, perms_for
 from pregonero.audit.actions import verify_chain
-from pregonero.audit.models import AuditEvent, chain_key
+from pregonero.audit.models import AuditEvent, ChainHead, chain_key
 from pregonero.audit.registry import label_for
 from pregonero.content.models import Review
 from pregonero.core.models import Audience, Campaign, Channel, Dependency, Program
@@ -154,13 +154,22 @@ def audit_events(
         events = events.filter(occurred_at__gte=since)
     if until:
         events = events.filter(occurred_at__lt=until)
-    count, rows = paginate(events, offset, limit)
+    if any((action, target_type, target_id, since, until)):
+        count, rows = paginate(events, offset, limit)
+    else:
+        # The whole chain: its length is the head's sequence number, no row count.
+        count, rows = paginate(events, offset, limit, count=_chain_length(user))
     return {
         "count": count,
         "offset": offset,
         "limit": limit,
         "items": [audit_out(e) for e in rows],
     }
+
+
+def _chain_length(user: User) -> int:
+    head = ChainHead.objects.filter(chain=chain_key(user.organization_id)).first()
+    return head.seq if head else 0
 
 
 class VerifyOut(Schema):

@@ -72,7 +72,7 @@ def timeline_for(
     for target_type, ids in groups.items():
         condition |= Q(target_type=target_type, target_id__in=ids)
     events = (
-        AuditEvent.objects.filter(condition, organization_id=target.organization_id)  # type: ignore[attr-defined]
+        AuditEvent.objects.filter(condition)
         .select_related("actor")
         .order_by("occurred_at", "seq")
     )

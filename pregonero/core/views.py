@@ -150,17 +150,22 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             }
         )
     if has_perm(user, Perm.PUBLISH):
-        publish = pieces.filter(state=PieceState.APPROVED).filter(
-            (Q(sealed_at__gte=timezone.now() - PUBLISH_WINDOW) & _lacking_a_channel())
-            | Exists(
-                Publication.objects.filter(
-                    piece=OuterRef("pk"),
-                    status__in=[
-                        PublicationStatus.FAILED,
-                        PublicationStatus.UNCONFIRMED,
-                    ],
-                )
+        # Two bounded sets: recent approvals still missing a channel, and pieces
+        # with a publication in trouble (both read only this organization's rows).
+        recent = (
+            Piece.objects.for_org(org)
+            .filter(
+                state=PieceState.APPROVED,
+                sealed_at__gte=timezone.now() - PUBLISH_WINDOW,
             )
+            .filter(_lacking_a_channel())
+            .values("pk")
+        )
+        troubled = Publication.objects.for_org(org).filter(
+            status__in=[PublicationStatus.FAILED, PublicationStatus.UNCONFIRMED]
+        )
+        publish = pieces.filter(state=PieceState.APPROVED).filter(
+            Q(pk__in=recent) | Q(pk__in=troubled.values("piece_id"))
         )
         queues.append(
             {

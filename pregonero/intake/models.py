@@ -114,6 +114,7 @@ class Need(OrgScopedModel):
             )
         ]
         indexes = [
+            models.Index(fields=["organization", "-created_at"]),
             models.Index(fields=["organization", "state", "-created_at"]),
             models.Index(fields=["organization", "dependency", "-created_at"]),
         ]

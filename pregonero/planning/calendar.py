@@ -77,6 +77,9 @@ def items_between(
     org = user.organization_id
     begin, finish = _aware(start), _aware(end + datetime.timedelta(days=1))
     items: list[CalendarItem] = []
+    # Labels translated once per call, not once per row.
+    state_labels = {value: str(label) for value, label in PieceState.choices}
+    status_labels = {value: str(label) for value, label in PublicationStatus.choices}
 
     plan = PlanItem.objects.for_org(org).filter(
         planned_date__gte=start, planned_date__lte=end, piece__isnull=True
@@ -160,10 +163,22 @@ def items_between(
                 str(KIND_LABELS[kind]),
                 f"{piece.number} · {piece.title}",
                 reverse("content:piece_detail", args=[piece.pk]),
-                piece.get_state_display(),
+                state_labels[piece.state],
             )
         )
-    for pub in (pubs.distinct() if many else pubs).select_related("piece", "channel"):
+    pub_rows = (
+        (pubs.distinct() if many else pubs)
+        .select_related("piece", "channel")
+        .only(
+            "status",
+            "published_at",
+            "scheduled_at",
+            "piece__title",
+            "piece__state",
+            "channel__name",
+        )
+    )
+    for pub in pub_rows:
         when = (
             pub.published_at
             if pub.status == PublicationStatus.PUBLISHED
@@ -178,7 +193,7 @@ def items_between(
         if kind == "scheduled" and pub.piece.state != PieceState.APPROVED:
             detail = _("retenida: sin visto bueno vigente")
         else:
-            detail = pub.get_status_display()
+            detail = status_labels[pub.status]
         items.append(
             CalendarItem(
                 f"pub-{pub.pk}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import signal
@@ -12,12 +13,18 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from pregonero.accounts.notify import retry_due_emails
 from pregonero.content.actions import escalate_stale_urgent_reviews
+from pregonero.lib.db import analyze_sqlite
 from pregonero.publishing.actions import beat, dispatch_due
+from pregonero.publishing.models import Heartbeat
 
 logger = logging.getLogger(__name__)
+
+
+ANALYZE_EVERY = datetime.timedelta(hours=24)
 
 
 def tick() -> dict[str, int]:
@@ -26,7 +33,17 @@ def tick() -> dict[str, int]:
         "publications": dispatch_due(),
         "emails": retry_due_emails(),
         "escalations": escalate_stale_urgent_reviews(),
+        "analyzed": int(_analyze_if_due()),
     }
+
+
+def _analyze_if_due() -> bool:
+    last = Heartbeat.objects.filter(name="maintenance:analyze").first()
+    if last is not None and timezone.now() - last.seen_at < ANALYZE_EVERY:
+        return False
+    done = analyze_sqlite()
+    beat("maintenance:analyze", "maintenance")
+    return done
 
 
 class Command(BaseCommand):

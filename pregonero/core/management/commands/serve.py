@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from pregonero.core.models import Organization
+from pregonero.lib.db import analyze_sqlite
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             from .demo import print_logins
 
             print_logins(self.stdout)
+        analyze_sqlite()
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
