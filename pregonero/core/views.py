@@ -25,10 +25,9 @@ from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.audit.actions import verify_chain
 from pregonero.audit.models import AuditEvent, chain_key
 from pregonero.audit.registry import ACTION_LABELS, label_for
-from pregonero.content.models import CHECKLISTS, Piece, Review
-from pregonero.content.permissions import asset_set_authors
+from pregonero.content.models import CHECKLISTS, Piece, PieceFormat, Review
 from pregonero.content.workflow import PieceState
-from pregonero.intake.models import Need
+from pregonero.intake.models import Need, NeedSource, Urgency
 from pregonero.intake.permissions import visible_needs
 from pregonero.intake.workflow import NeedState
 from pregonero.planning.models import PlanItem
@@ -38,7 +37,7 @@ from pregonero.publishing.models import Publication, PublicationStatus
 from .errors import DomainError
 from .viewutils import AuthedHttpRequest, flash_error, paginate
 
-QUEUE_LIMIT = 50
+QUEUE_LIMIT = 25
 # An approved piece waits in "to publish" for this long; problems always show.
 PUBLISH_WINDOW = datetime.timedelta(days=60)
 _LIVE = [
@@ -62,6 +61,41 @@ def _lacking_a_channel() -> Any:
     return Q(Exists(missing)) | ~Exists(any_live)
 
 
+# Choice labels worked out once per request: the page renders up to a hundred rows
+# and per-row ``get_FOO_display`` calls are what the template engine spends on.
+_ROW_CHOICES = {
+    "need": {"state": NeedState, "source": NeedSource, "urgency": Urgency},
+    "piece": {"state": PieceState, "format": PieceFormat},
+    "plan": {},
+}
+_ROW_URLS = {
+    "need": "intake:need_detail",
+    "piece": "content:piece_detail",
+    "plan": "planning:plan_item_detail",
+}
+
+
+def _queue(
+    key: str, title: str, kind: str, queryset: Any, link: str, **extra: Any
+) -> dict[str, Any]:
+    """The first QUEUE_LIMIT items of a queue (one more row tells whether there are
+    more), each with its link and labels ready for the template."""
+    rows = list(queryset[: QUEUE_LIMIT + 1])
+    items = rows[:QUEUE_LIMIT]
+    url_name = "content:piece_review" if extra.get("review") else _ROW_URLS[kind]
+    template = reverse(url_name, args=[987654321])
+    choices = {
+        field: {value: str(label) for value, label in enum.choices}
+        for field, enum in _ROW_CHOICES[kind].items()
+    }
+    for item in items:
+        item.url = template.replace("987654321", str(item.pk))
+        for field, labels in choices.items():
+            setattr(item, f"{field}_label", labels.get(getattr(item, field), ""))
+    return {"key": key, "title": title, "kind": kind, "items": items,
+            "more": len(rows) > QUEUE_LIMIT, "link": link, **extra}  # fmt: skip
+
+
 def _due(qs: Any) -> Any:
     return qs.annotate(due=Coalesce("desired_date", "planned_date")).order_by(
         F("due").asc(nulls_last=True), "created_at"
@@ -79,7 +113,7 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
     org = user.organization_id
     today = timezone.localdate()
     queues: list[dict[str, Any]] = []
-    pieces = Piece.objects.for_org(org).select_related("need", "writer", "designer")
+    pieces = Piece.objects.for_org(org).select_related("writer", "designer")
 
     if has_perm(user, Perm.NEED_TRIAGE):
         needs = (
@@ -90,65 +124,44 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             .order_by(F("desired_date").asc(nulls_last=True), "created_at")
         )
         queues.append(
-            {
-                "key": "triage",
-                "title": _("Por clasificar"),
-                "kind": "need",
-                "items": list(needs[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("triage", _("Por clasificar"), "need", needs,
+                   reverse("intake:need_list") + "?estado=registered")
+        )  # fmt: skip
     if has_perm(user, Perm.PIECE_REVIEW):
         waiting = _due(
-            pieces.filter(state__in=[PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW])
-            .select_related("latest_text_version", "latest_asset_set")
-            .prefetch_related("latest_asset_set__assets")
-        )[:QUEUE_LIMIT]
-        items = []
-        for piece in waiting:
-            authors = (
-                {piece.latest_text_version.author_id}
-                if piece.latest_text_version
-                else set()
-            )
-            if piece.state == PieceState.DESIGN_REVIEW and piece.latest_asset_set:
-                authors |= asset_set_authors(piece.latest_asset_set)
-            piece.own_work = user.pk in authors
-            items.append(piece)
-        queues.append(
-            {
-                "key": "review",
-                "title": _("Por revisar (puntos de control)"),
-                "kind": "piece",
-                "items": items,
-                "review": True,
-            }
+            pieces.filter(
+                state__in=[PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW]
+            ).select_related("latest_text_version", "latest_asset_set")
         )
+        queue = _queue("review", _("Por revisar (puntos de control)"), "piece", waiting,
+                       reverse("content:piece_list") + "?estado=text_review", review=True)  # fmt: skip
+        for piece in queue["items"]:
+            # A hint on the list; the action itself checks every uploader too.
+            text, design = piece.latest_text_version, piece.latest_asset_set
+            piece.own_work = (text is not None and text.author_id == user.pk) or (
+                piece.state == PieceState.DESIGN_REVIEW
+                and design is not None
+                and user.pk in (design.created_by_id, design.submitted_by_id)
+            )
+        queues.append(queue)
     if has_perm(user, Perm.PIECE_WRITE):
         writing = pieces.filter(
             Q(writer=user) | Q(writer__isnull=True),
             state__in=[PieceState.DRAFTING, PieceState.TEXT_CHANGES],
         )
         queues.append(
-            {
-                "key": "write",
-                "title": _("Por redactar o ajustar"),
-                "kind": "piece",
-                "items": list(_due(writing)[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("write", _("Por redactar o ajustar"), "piece", _due(writing),
+                   reverse("content:piece_list") + "?estado=drafting")
+        )  # fmt: skip
     if has_perm(user, Perm.PIECE_DESIGN):
         designing = pieces.filter(
             Q(designer=user) | Q(designer__isnull=True),
             state__in=[PieceState.DESIGN, PieceState.DESIGN_CHANGES],
         )
         queues.append(
-            {
-                "key": "design",
-                "title": _("Por diseñar o ajustar"),
-                "kind": "piece",
-                "items": list(_due(designing)[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("design", _("Por diseñar o ajustar"), "piece", _due(designing),
+                   reverse("content:piece_list") + "?estado=design")
+        )  # fmt: skip
     if has_perm(user, Perm.PUBLISH):
         # Two bounded sets: recent approvals still missing a channel, and pieces
         # with a publication in trouble (both read only this organization's rows).
@@ -168,13 +181,9 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             Q(pk__in=recent) | Q(pk__in=troubled.values("piece_id"))
         )
         queues.append(
-            {
-                "key": "publish",
-                "title": _("Por programar o publicar"),
-                "kind": "piece",
-                "items": list(_due(publish)[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("publish", _("Por programar o publicar"), "piece", _due(publish),
+                   reverse("content:piece_list") + "?estado=approved")
+        )  # fmt: skip
     if not has_perm(user, Perm.NEED_VIEW_ALL) and has_perm(user, Perm.NEED_CREATE):
         mine = (
             visible_needs(user)
@@ -183,13 +192,9 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             .order_by("-created_at")
         )
         queues.append(
-            {
-                "key": "my_needs",
-                "title": _("Necesidades de mi dependencia"),
-                "kind": "need",
-                "items": list(mine[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("my_needs", _("Necesidades de mi dependencia"), "need", mine,
+                   reverse("intake:need_list"))
+        )  # fmt: skip
     if has_perm(user, Perm.PLAN_COMMENT) and not has_perm(user, Perm.PLAN_MANAGE):
         plan = (
             PlanItem.objects.for_org(org)
@@ -201,13 +206,9 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
             .order_by("planned_date")
         )
         queues.append(
-            {
-                "key": "plan",
-                "title": _("Contenidos planeados de mi dependencia"),
-                "kind": "plan",
-                "items": list(plan[:QUEUE_LIMIT]),
-            }
-        )
+            _queue("plan", _("Contenidos planeados de mi dependencia"), "plan", plan,
+                   reverse("planning:plan_list"))
+        )  # fmt: skip
 
     banner = ""
     if has_perm(user, Perm.PUBLISH):
