@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pregonero.accounts.permissions import Perm, has_perm
-from pregonero.content.models import Piece
 from pregonero.content.permissions import visible_pieces
 from pregonero.content.workflow import PieceState
 from pregonero.publishing.models import Publication, PublicationStatus
@@ -55,6 +54,27 @@ KIND_CSS = {
     "failed": "pub-failed",
     "meeting": "text-bg-secondary",
 }
+
+
+_PUBLICATION_KIND: dict[str, str] = {
+    PublicationStatus.PUBLISHED.value: "published",
+    PublicationStatus.FAILED.value: "failed",
+    PublicationStatus.UNCONFIRMED.value: "failed",
+}
+
+
+class _LinkMaker:
+    """Links by URL name and id, resolved once per name (``reverse`` is slow in loops)."""
+
+    _MARK = 987654321
+
+    def __init__(self) -> None:
+        self._patterns: dict[str, str] = {}
+
+    def url(self, name: str, pk: int) -> str:
+        if name not in self._patterns:
+            self._patterns[name] = reverse(name, args=[self._MARK])
+        return self._patterns[name].replace(str(self._MARK), str(pk))
 
 
 @dataclass
@@ -134,78 +154,49 @@ def items_between(
         pieces = pieces.filter(campaign_id=filters.campaign)
         pubs = pubs.filter(piece__campaign_id=filters.campaign)
 
-    for item in (plan.distinct() if many else plan).select_related("dependency"):
+    # Plain tuples, not model instances: a busy month holds hundreds of entries.
+    links = _LinkMaker()
+    kind_labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    plan_rows = (plan.distinct() if many else plan).values_list(
+        "pk", "planned_date", "title", "dependency__name"
+    )
+    for pk, planned, title, dependency in plan_rows:
         items.append(
             CalendarItem(
-                f"plan-{item.pk}",
-                item.planned_date,
-                None,
-                "planned",
-                str(KIND_LABELS["planned"]),
-                item.title,
-                reverse("planning:plan_item_detail", args=[item.pk]),
-                str(item.dependency),
+                f"plan-{pk}", planned, None, "planned", kind_labels["planned"], title,
+                links.url("planning:plan_item_detail", pk), dependency,
             )
-        )
-    piece_rows: list[Piece] = list(
-        (pieces.distinct() if many else pieces).select_related("dependency")
+        )  # fmt: skip
+    piece_rows = (pieces.distinct() if many else pieces).values_list(
+        "pk", "planned_date", "desired_date", "state", "number", "title"
     )
-    for piece in piece_rows:
-        day = piece.planned_date or piece.desired_date
-        assert day is not None
-        kind = "approved" if piece.state == PieceState.APPROVED else "in_progress"
+    for pk, planned, desired, state, number, title in piece_rows:
+        day = planned or desired
+        kind = "approved" if state == PieceState.APPROVED else "in_progress"
         items.append(
             CalendarItem(
-                f"piece-{piece.pk}",
-                day,
-                None,
-                kind,
-                str(KIND_LABELS[kind]),
-                f"{piece.number} · {piece.title}",
-                reverse("content:piece_detail", args=[piece.pk]),
-                state_labels[piece.state],
+                f"piece-{pk}", day, None, kind, kind_labels[kind], f"{number} · {title}",
+                links.url("content:piece_detail", pk), state_labels[state],
             )
-        )
-    pub_rows = (
-        (pubs.distinct() if many else pubs)
-        .select_related("piece", "channel")
-        .only(
-            "status",
-            "published_at",
-            "scheduled_at",
-            "piece__title",
-            "piece__state",
-            "channel__name",
-        )
-    )
-    for pub in pub_rows:
-        when = (
-            pub.published_at
-            if pub.status == PublicationStatus.PUBLISHED
-            else pub.scheduled_at
-        )
-        assert when is not None
-        kind = {
-            PublicationStatus.PUBLISHED: "published",
-            PublicationStatus.FAILED: "failed",
-            PublicationStatus.UNCONFIRMED: "failed",
-        }.get(PublicationStatus(pub.status), "scheduled")
-        if kind == "scheduled" and pub.piece.state != PieceState.APPROVED:
-            detail = _("retenida: sin visto bueno vigente")
+        )  # fmt: skip
+    pub_rows = (pubs.distinct() if many else pubs).values_list(
+        "pk", "status", "published_at", "scheduled_at", "piece__title", "piece__state",
+        "channel__name",
+    )  # fmt: skip
+    held = _("retenida: sin visto bueno vigente")
+    for pk, status, published_at, scheduled_at, title, piece_state, channel in pub_rows:
+        when = published_at if status == PublicationStatus.PUBLISHED else scheduled_at
+        kind = _PUBLICATION_KIND.get(status, "scheduled")
+        if kind == "scheduled" and piece_state != PieceState.APPROVED:
+            detail = held
         else:
-            detail = status_labels[pub.status]
+            detail = status_labels[status]
         items.append(
             CalendarItem(
-                f"pub-{pub.pk}",
-                timezone.localdate(when),
-                when,
-                kind,
-                str(KIND_LABELS[kind]),
-                f"{pub.channel.name}: {pub.piece.title}",
-                reverse("publishing:publication_detail", args=[pub.pk]),
-                detail,
+                f"pub-{pk}", timezone.localdate(when), when, kind, kind_labels[kind],
+                f"{channel}: {title}", links.url("publishing:publication_detail", pk), detail,
             )
-        )
+        )  # fmt: skip
     if not any(
         (filters.channel, filters.dependency, filters.audience, filters.campaign)
     ):
