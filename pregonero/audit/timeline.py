@@ -52,12 +52,12 @@ def _readable(value: Any) -> str:
     return str(value)
 
 
-def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
+def _details(data: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
     out = []
-    for key, name in _SHOWN.items():
+    for key, name in names.items():
         value = data.get(key)
         if value not in (None, "", [], {}):
-            out.append((str(name), _readable(value)))
+            out.append((name, _readable(value)))
     return out
 
 
@@ -76,4 +76,7 @@ def timeline_for(
         .select_related("actor")
         .order_by("occurred_at", "seq")
     )
-    return [TimelineEntry(e, label_for(e.action), _details(e.data)) for e in events]
+    names = {key: str(name) for key, name in _SHOWN.items()}  # translated once
+    return [
+        TimelineEntry(e, label_for(e.action), _details(e.data, names)) for e in events
+    ]

@@ -37,7 +37,7 @@ from pregonero.publishing.models import Publication, PublicationStatus
 from .errors import DomainError
 from .viewutils import AuthedHttpRequest, flash_error, paginate
 
-QUEUE_LIMIT = 25
+QUEUE_LIMIT = 15
 # An approved piece waits in "to publish" for this long; problems always show.
 PUBLISH_WINDOW = datetime.timedelta(days=60)
 _LIVE = [

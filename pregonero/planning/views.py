@@ -612,7 +612,7 @@ def plan_item_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- calendar
 
 
-CELL_LIMIT = {"mes": 4, "semana": 15, "lista": 0}
+CELL_LIMIT = {"mes": 3, "semana": 12, "lista": 0}
 
 
 def _int(value: str) -> int | None:
