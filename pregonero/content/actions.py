@@ -42,6 +42,7 @@ from pregonero.core.models import (
     Dependency,
     Organization,
     Program,
+    model_snapshot,
     next_number,
 )
 from pregonero.lib.uploads import check_upload
@@ -207,6 +208,12 @@ def _notify_assignment(user: User, piece: Piece, writer: Any, designer: Any) -> 
         )
 
 
+_AUDITED_PIECE_FIELDS = [
+    "title", "format", "writer_id", "designer_id", "desired_date", "planned_date", "urgent",
+]  # fmt: skip
+_AUDITED_ASSET_FIELDS = ["alt_text", "decorative", "captions_mode"]
+
+
 @transaction.atomic
 def update_piece(
     user: User, piece: Piece, data: PieceData, *, lock_version: int
@@ -218,15 +225,7 @@ def update_piece(
             _("La pieza está cancelada: ya no se puede modificar.")
         )
     _validate_piece_data(user, data)
-    before = {
-        "title": piece.title,
-        "format": piece.format,
-        "writer": piece.writer_id,
-        "designer": piece.designer_id,
-        "desired_date": piece.desired_date,
-        "planned_date": piece.planned_date,
-        "urgent": piece.urgent,
-    }
+    before = model_snapshot(piece, _AUDITED_PIECE_FIELDS)
     updated = Piece.objects.filter(pk=piece.pk, lock_version=lock_version).update(
         title=data.title.strip(),
         brief=data.brief,
@@ -252,22 +251,16 @@ def update_piece(
     piece.refresh_from_db()
     piece.audiences.set(data.audiences)
     piece.channels.set(data.channels)
-    after = {
-        "title": piece.title,
-        "format": piece.format,
-        "writer": piece.writer_id,
-        "designer": piece.designer_id,
-        "desired_date": piece.desired_date,
-        "planned_date": piece.planned_date,
-        "urgent": piece.urgent,
-    }
+    after = model_snapshot(piece, _AUDITED_PIECE_FIELDS)
     record(user, "content.piece.updated", piece, {"before": before, "after": after})
-    if before["writer"] != after["writer"] or before["designer"] != after["designer"]:
+    new_writer = before["writer_id"] != after["writer_id"]
+    new_designer = before["designer_id"] != after["designer_id"]
+    if new_writer or new_designer:
         _notify_assignment(
             user,
             piece,
-            piece.writer if before["writer"] != after["writer"] else None,
-            piece.designer if before["designer"] != after["designer"] else None,
+            piece.writer if new_writer else None,
+            piece.designer if new_designer else None,
         )
     return piece
 
@@ -1066,11 +1059,7 @@ def update_asset(
     alt_text, decorative, captions_mode = _clean_asset_fields(
         asset.kind, alt_text, decorative, captions_mode or asset.captions_mode
     )
-    before = {
-        "alt_text": asset.alt_text,
-        "decorative": asset.decorative,
-        "captions_mode": asset.captions_mode,
-    }
+    before = model_snapshot(asset, _AUDITED_ASSET_FIELDS)
     asset.alt_text, asset.decorative, asset.captions_mode = (
         alt_text,
         decorative,
@@ -1088,11 +1077,7 @@ def update_asset(
             "asset": asset.pk,
             "file": asset.original_name,
             "before": before,
-            "after": {
-                "alt_text": asset.alt_text,
-                "decorative": asset.decorative,
-                "captions_mode": asset.captions_mode,
-            },
+            "after": model_snapshot(asset, _AUDITED_ASSET_FIELDS),
         },
     )
     return asset
