@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pregonero.audit.actions import record
-from pregonero.core.admin import readonly
-from pregonero.core.adminsite import is_org_admin, org_id
+from pregonero.core.admin import AdministratorOnly, readonly
+from pregonero.core.adminsite import org_id
 from pregonero.core.models import Dependency
 
 from .actions import set_roles
@@ -70,7 +70,7 @@ class UserCreationForm(RolesMixin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdministratorOnly, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = (
@@ -120,21 +120,6 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).filter(organization_id=org_id(request))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_org_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_org_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_org_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_org_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any

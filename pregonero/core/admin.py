@@ -17,18 +17,9 @@ from .adminsite import is_org_admin, org_id
 from .models import Audience, Campaign, Channel, Dependency, Organization, Program
 
 
-class OrgAdmin(admin.ModelAdmin):
-    """Reference data: scoped to the administrator's organization, and audited."""
-
-    exclude = ("organization",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser and not getattr(
-            request.user, "organization_id", None
-        ):
-            return qs
-        return qs.filter(organization_id=org_id(request))
+class AdministratorOnly:
+    """The organization's administrator manages these rows; nobody deletes them
+    (they are deactivated instead: records point at them)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_org_admin(request)
@@ -43,7 +34,21 @@ class OrgAdmin(admin.ModelAdmin):
         return is_org_admin(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # deactivate instead: records point at these rows
+        return False
+
+
+class OrgAdmin(AdministratorOnly, admin.ModelAdmin):
+    """Reference data: scoped to the administrator's organization, and audited."""
+
+    exclude = ("organization",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser and not getattr(
+            request.user, "organization_id", None
+        ):
+            return qs
+        return qs.filter(organization_id=org_id(request))
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
