@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "content.piece.assigned": _("Responsables de la pieza asignados"),
     "content.version.created": _("Nueva versión del texto"),
     "content.version.conflict_saved": _("Texto guardado como borrador por conflicto"),
+    "content.version.draft_dismissed": _("Borrador por conflicto descartado"),
     "content.text.submitted": _("Texto enviado a revisión (punto de control 1)"),
     "content.text.approved": _("Texto aprobado; pasa a diseño"),
     "content.text.approved_final": _("Texto aprobado sin diseño: visto bueno"),

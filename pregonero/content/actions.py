@@ -477,6 +477,7 @@ def dismiss_draft(user: User, draft: TextDraft) -> None:
             _("Solo quien escribió el borrador puede descartarlo.")
         )
     TextDraft.objects.filter(pk=draft.pk).update(dismissed_at=timezone.now())
+    record(user, "content.version.draft_dismissed", draft.piece, {"draft": draft.pk})
 
 
 # ---------------------------------------------------------------- transitions
