@@ -179,6 +179,17 @@ def test_stale_text_edit_in_the_browser_keeps_the_text(world: World) -> None:
         reverse("content:piece_detail", args=[piece.pk])
     ).content.decode()
     assert "Recuperarlo en el editor" in detail
+    from pregonero.content.models import TextDraft
+
+    draft = TextDraft.objects.get(piece=piece)
+    restored = writer.get(
+        reverse("content:piece_text", args=[piece.pk]), {"borrador": draft.pk}
+    )
+    assert "Mi texto largo que no quiero perder" in restored.content.decode()
+    writer.post(reverse("content:draft_dismiss", args=[piece.pk, draft.pk]))
+    draft.refresh_from_db()
+    assert draft.dismissed_at is not None
+    assert AuditEvent.objects.filter(action="content.version.draft_dismissed").exists()
 
 
 def test_other_organization_is_invisible_in_pages(
