@@ -1,31 +1,78 @@
-"""The interface every network adapter implements. Adapters never touch the ORM:
-they take plain dataclasses and return plain dataclasses or raise AdapterError."""
+"""The interface every network adapter implements.
+
+Adapters never touch the ORM: they take plain dataclasses (the post, the
+channel's credentials, the network's settings) and return plain dataclasses or
+raise ``AdapterError``. All HTTP goes through ``pregonero.lib.http.HttpClient``.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import secrets
+import urllib.parse
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
+
+from .errors import AdapterError, AuthError, ContentRejected, Duplicate, RateLimited
+
+__all__ = [
+    "AccountInfo",
+    "Adapter",
+    "AdapterError",
+    "AuthError",
+    "ChannelCredentials",
+    "ContentRejected",
+    "Duplicate",
+    "MediaRef",
+    "NetworkSettings",
+    "OutboundPost",
+    "RateLimited",
+    "Receipt",
+    "RemotePost",
+    "TokenSet",
+    "ValidationIssue",
+    "pkce_pair",
+]
 
 
 @dataclass(frozen=True)
 class MediaRef:
+    """A design file as the adapter sees it.
+
+    ``path`` is a local file path (read it with ``open()``); ``public_url`` is a
+    signed, time-limited URL Pregonero serves for networks that fetch media
+    themselves (Instagram, TikTok ``PULL_FROM_URL``, Facebook ``file_url``).
+    """
+
     path: str
     kind: str  # image, video, audio, document
     content_type: str
     sha256: str
     size: int
+    name: str = ""
     alt_text: str = ""
     width: int | None = None
     height: int | None = None
+    duration: float | None = None  # seconds, for video and audio when known
+    captions_path: str = ""  # SRT/WebVTT sidecar, for video
+    public_url: str = ""
+
+    def open(self) -> IO[bytes]:
+        return open(self.path, "rb")  # the caller closes it
 
 
 @dataclass(frozen=True)
 class OutboundPost:
+    """Exactly what was sealed for one channel."""
+
     text: str
     idempotency_key: str
     title: str = ""
     media: tuple[MediaRef, ...] = ()
+    options: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -36,55 +83,183 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class RemotePost:
+    """A post read back from the account, for reconciliation."""
+
+    platform_id: str
+    text: str
+    created_at: datetime.datetime | None
+    permalink: str = ""
+
+
+@dataclass(frozen=True)
 class ValidationIssue:
-    field: str
-    message: str
-    severity: str = "error"
+    field: str  # "text", "title", "media", "media[0]", "media[0].alt_text", …
+    message: str  # Spanish, names the field and the limit
+    severity: str = "error"  # or "warning"
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a connect or refresh gives back. ``refresh_token`` is None when the
+    network sent none (keep the stored one)."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime.datetime | None = None
+    refresh_expires_at: datetime.datetime | None = None
+    scopes: tuple[str, ...] = ()
+    account_id: str = ""
+    handle: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    account_id: str
+    handle: str
+    name: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
 class ChannelCredentials:
+    """The channel as an adapter may know it (built by the action layer)."""
+
     channel_id: int
-    handle: str
+    handle: str = ""
     imitates: str = ""
-    base_url: str = ""
+    account_id: str = ""
+    access_token: str = ""
+    base_url: str = ""  # per-channel host: a Mastodon instance, a Bluesky PDS
     extra: dict[str, str] = field(default_factory=dict)
 
 
-class AdapterError(Exception):
-    """A failed call. ``permanent`` failures are not retried; when the outcome is
-    unknown (the request may have been processed) the call is never repeated
-    blindly: the publication becomes unconfirmed and is reconciled."""
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Where the network lives and the app's OAuth client, from the settings."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool = False,
-        retry_after: float | None = None,
-        outcome_unknown: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.retry_after = retry_after
-        self.outcome_unknown = outcome_unknown
+    api_url: str = ""
+    auth_url: str = ""  # the browser-facing authorization endpoint
+    token_url: str = ""
+    upload_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    api_version: str = ""
+    scopes: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE ``(code_verifier, code_challenge)`` with the S256 method."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    challenge = base64.urlsafe_b64encode(
+        hashlib.sha256(verifier.encode()).digest()
+    ).decode()
+    return verifier, challenge.rstrip("=")
 
 
 class Adapter(ABC):
-    slug: str = ""
-    label: str = ""
-    publishes_automatically: bool = True
-    supports_delete: bool = False
-    max_text_length: int | None = None
+    """One network. Subclasses set the class attributes and implement the methods
+    their capabilities promise; the rest raise ``NotImplementedError``."""
 
-    def __init__(self, credentials: ChannelCredentials) -> None:
+    slug: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    publishes_automatically: ClassVar[bool] = True
+    # How a person connects the account: "oauth" (authorization code, PKCE when
+    # ``uses_pkce``), "password" (Bluesky app password), "register" (Mastodon:
+    # register the app on the instance first, then OAuth), or "none".
+    connect_method: ClassVar[str] = "oauth"
+    uses_pkce: ClassVar[bool] = False
+    supports_refresh: ClassVar[bool] = False
+    supports_delete: ClassVar[bool] = True
+    supports_recent_posts: ClassVar[bool] = True
+    # A network that honours an idempotency key makes a blind retry safe.
+    honours_idempotency_key: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        credentials: ChannelCredentials,
+        network: NetworkSettings | None = None,
+        http: Any = None,
+    ) -> None:
+        from pregonero.lib.http import HttpClient
+
         self.credentials = credentials
+        self.network = network or NetworkSettings()
+        self.http = http or HttpClient()
+
+    # -- content ---------------------------------------------------------------
 
     @abstractmethod
     def validate(self, post: OutboundPost) -> list[ValidationIssue]:
-        """Check a post against the network's rules, without calling the network."""
+        """Check the post against the network's rules, without calling it."""
 
     @abstractmethod
     def publish(self, post: OutboundPost) -> Receipt:
-        """Publish the post and return its receipt, or raise AdapterError."""
+        """Publish with the network's real protocol; return the receipt or raise."""
+
+    def delete(self, platform_id: str) -> None:
+        """Take a published post down."""
+        raise NotImplementedError
+
+    def recent_posts(self, limit: int = 50) -> list[RemotePost]:
+        """The account's latest posts, newest first (for reconciliation)."""
+        raise NotImplementedError
+
+    def find_post(
+        self, post: OutboundPost, since: datetime.datetime
+    ) -> RemotePost | None:
+        """The published post matching ``post`` among the recent ones, if any.
+
+        The default compares the text (whitespace-normalised); adapters that can
+        match on something stronger (an idempotency key, a record key chosen in
+        advance) override this.
+        """
+        wanted = " ".join(post.text.split())
+        for remote in self.recent_posts():
+            if remote.created_at is not None and remote.created_at < since:
+                continue
+            if " ".join(remote.text.split()) == wanted:
+                return remote
+        return None
+
+    # -- accounts ----------------------------------------------------------------
+
+    def authorization_url(
+        self, *, state: str, redirect_uri: str, code_challenge: str = ""
+    ) -> str:
+        """Where the browser goes to grant access (OAuth authorization code)."""
+        raise NotImplementedError
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str = ""
+    ) -> TokenSet:
+        """Trade the authorization code for tokens (and the account's identity)."""
+        raise NotImplementedError
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """New tokens from a refresh token. Raise ``AuthError(revoked=True)`` when the
+        grant was revoked, ``AdapterError`` (not permanent) for a passing failure."""
+        raise NotImplementedError
+
+    def account(self) -> AccountInfo:
+        """Who the stored token acts as (the "test connection" button)."""
+        raise NotImplementedError
+
+    # -- helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def with_query(url: str, **params: str) -> str:
+        return f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
+
+    @staticmethod
+    def error_for_status(status: int, message: str) -> AdapterError:
+        """A common reading of statuses for adapters whose bodies say little."""
+        if status == 429:
+            return RateLimited(message)
+        if status in (401, 403):
+            return AuthError(message)
+        if status >= 500:
+            return AdapterError(message, code=f"http_{status}")
+        return ContentRejected(message, code=f"http_{status}")

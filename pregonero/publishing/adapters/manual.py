@@ -12,6 +12,9 @@ class ManualAdapter(Adapter):
     slug = "manual"
     label = "Manual"
     publishes_automatically = False
+    connect_method = "none"
+    supports_delete = False
+    supports_recent_posts = False
 
     def validate(self, post: OutboundPost) -> list[ValidationIssue]:
         limit = TEXT_LIMITS.get(self.credentials.imitates)
@@ -31,4 +34,5 @@ class ManualAdapter(Adapter):
                 "Este canal se publica a mano: registre el enlace y la hora de publicación."
             ),
             permanent=True,
+            code="manual",
         )

@@ -18,6 +18,8 @@ from .limits import TEXT_LIMITS
 class SandboxAdapter(Adapter):
     slug = "sandbox"
     label = "Sandbox"
+    connect_method = "none"
+    supports_recent_posts = False
 
     def validate(self, post: OutboundPost) -> list[ValidationIssue]:
         issues: list[ValidationIssue] = []
@@ -51,3 +53,6 @@ class SandboxAdapter(Adapter):
         return Receipt(
             platform_id=platform_id, permalink=permalink, published_at=timezone.now()
         )
+
+    def delete(self, platform_id: str) -> None:
+        """The feed shows only live publications: nothing to call."""
