@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import urllib.parse
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import IO, Any, ClassVar
 
 from .errors import AdapterError, AuthError, ContentRejected, Duplicate, RateLimited
@@ -149,6 +149,30 @@ class NetworkSettings:
     scopes: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
+    def rebased(self, base: str) -> NetworkSettings:
+        """The same settings with every URL's scheme and host replaced by ``base``
+        (the sandbox's ``http://127.0.0.1:PORT/<network>``), paths kept."""
+
+        def move(url: str) -> str:
+            if not url:
+                return url
+            parts = urllib.parse.urlsplit(url)
+            return base.rstrip("/") + urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
+
+        return replace(
+            self,
+            api_url=move(self.api_url),
+            auth_url=move(self.auth_url),
+            token_url=move(self.token_url),
+            upload_url=move(self.upload_url),
+        )
+
+    def merged(self, overrides: dict[str, Any]) -> NetworkSettings:
+        """These settings with the non-empty values of ``overrides`` applied."""
+        known = {f.name for f in fields(self)}
+        values = {k: (tuple(v) if k == "scopes" else v) for k, v in overrides.items() if k in known and v}
+        return replace(self, **values)
+
 
 def pkce_pair() -> tuple[str, str]:
     """A PKCE ``(code_verifier, code_challenge)`` with the S256 method."""
@@ -176,6 +200,14 @@ class Adapter(ABC):
     supports_recent_posts: ClassVar[bool] = True
     # A network that honours an idempotency key makes a blind retry safe.
     honours_idempotency_key: ClassVar[bool] = False
+    # Production endpoints and OAuth scopes; ``settings.PREGONERO_NETWORKS[slug]``
+    # overrides them (client id and secret come from there).
+    defaults: ClassVar[NetworkSettings] = NetworkSettings()
+    # The path prefix of this network on the sandbox server ("facebook", "x", …);
+    # in training mode every URL of ``defaults`` is rebased onto it.
+    sandbox_prefix: ClassVar[str] = ""
+    # Mastodon and Bluesky live on a per-channel host (``credentials.base_url``).
+    per_channel_host: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -186,7 +218,7 @@ class Adapter(ABC):
         from pregonero.lib.http import HttpClient
 
         self.credentials = credentials
-        self.network = network or NetworkSettings()
+        self.network = network or self.defaults
         self.http = http or HttpClient()
 
     # -- content ---------------------------------------------------------------

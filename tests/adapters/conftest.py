@@ -1,0 +1,58 @@
+"""Fixtures for adapter tests: the sandbox networks over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pregonero.publishing.adapters.base import MediaRef
+from pregonero.publishing.sandbox_server import SandboxServer, serve
+from tests.conftest import png_bytes
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    server = serve()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
+    """The running sandbox with a clean state for each test."""
+    sandbox_server.state.reset()
+    yield sandbox_server
+    sandbox_server.state.reset()
+
+
+def media_file(
+    tmp_path: Path,
+    name: str,
+    *,
+    kind: str = "image",
+    content_type: str = "image/png",
+    data: bytes | None = None,
+    **extra: Any,
+) -> MediaRef:
+    """A design file on disk as adapters receive it."""
+    if data is None:
+        data = png_bytes().getvalue() if kind == "image" else b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+    path = tmp_path / name
+    path.write_bytes(data)
+    defaults: dict[str, Any] = {"width": 1080, "height": 1080} if kind == "image" else {
+        "width": 1080, "height": 1920, "duration": 30.0,
+    }  # fmt: skip
+    defaults.update(extra)
+    return MediaRef(
+        path=str(path),
+        kind=kind,
+        content_type=content_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        name=name,
+        **defaults,
+    )
