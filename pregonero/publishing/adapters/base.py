@@ -143,6 +143,7 @@ class NetworkSettings:
     auth_url: str = ""  # the browser-facing authorization endpoint
     token_url: str = ""
     upload_url: str = ""
+    web_url: str = ""  # where permalinks live (https://x.com, https://www.youtube.com)
     client_id: str = ""
     client_secret: str = ""
     api_version: str = ""
@@ -165,6 +166,7 @@ class NetworkSettings:
             auth_url=move(self.auth_url),
             token_url=move(self.token_url),
             upload_url=move(self.upload_url),
+            web_url=move(self.web_url),
         )
 
     def merged(self, overrides: dict[str, Any]) -> NetworkSettings:

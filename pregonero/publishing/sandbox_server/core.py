@@ -140,6 +140,9 @@ class SandboxState:
             self.requests: list[tuple[str, str, str]] = []  # (network, method, path)
             self.latency_ms = 0
             self.access_token_seconds: dict[str, int] = {}
+            # Per-network knobs a test may turn (how many polls before media is
+            # ready, an instance's character limit, …); each module documents its own.
+            self.config: dict[str, dict[str, Any]] = {}
             self._ids = itertools.count(1_000_001)
 
     # -- ids, accounts, tokens ------------------------------------------------
@@ -270,6 +273,10 @@ class SandboxState:
     def get_media(self, network: str, media_id: str) -> dict[str, Any] | None:
         with self.lock:
             return self.media.get(network, {}).get(media_id)
+
+    def knob(self, network: str, name: str, default: Any) -> Any:
+        with self.lock:
+            return self.config.get(network, {}).get(name, default)
 
     # -- faults ---------------------------------------------------------------
 
