@@ -158,7 +158,9 @@ class NetworkSettings:
             if not url:
                 return url
             parts = urllib.parse.urlsplit(url)
-            return base.rstrip("/") + urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
+            return base.rstrip("/") + urllib.parse.urlunsplit(
+                ("", "", parts.path, parts.query, "")
+            )
 
         return replace(
             self,
@@ -172,7 +174,11 @@ class NetworkSettings:
     def merged(self, overrides: dict[str, Any]) -> NetworkSettings:
         """These settings with the non-empty values of ``overrides`` applied."""
         known = {f.name for f in fields(self)}
-        values = {k: (tuple(v) if k == "scopes" else v) for k, v in overrides.items() if k in known and v}
+        values: dict[str, Any] = {
+            k: (tuple(v) if k == "scopes" else v)
+            for k, v in overrides.items()
+            if k in known and v
+        }
         return replace(self, **values)
 
 
