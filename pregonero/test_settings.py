@@ -23,3 +23,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "root": {"level": "WARNING"},
 }
+from cryptography.fernet import Fernet  # noqa: E402
+
+PREGONERO_TOKEN_KEYS = [Fernet.generate_key().decode()]
+PREGONERO_SANDBOX_URL = ""
+PREGONERO_TRAINING = False
+PREGONERO_RECONCILE_AFTER_SECONDS = 0.0
+PREGONERO_DISPATCH_LEAD_SECONDS = 0.0

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     PIECE_CANCEL = "piece.cancel"
     PIECE_VIEW = "piece.view"
     PUBLISH = "publication.manage"
+    CHANNEL_MANAGE = "channel.manage"
     AUDIT_VIEW = "audit.view"
     EVIDENCE_EXPORT = "evidence.export"
     CONTROL_REGISTER = "control.register"
@@ -67,6 +68,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.JOINT_ACTION_MANAGE,
         Perm.PIECE_CREATE,
         Perm.PUBLISH,
+        Perm.CHANNEL_MANAGE,
         Perm.AUDIT_VIEW,
         Perm.EVIDENCE_EXPORT,
         Perm.CONTROL_REGISTER,
@@ -83,6 +85,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.PIECE_WRITE,
         Perm.PIECE_DESIGN,
         Perm.PUBLISH,
+        Perm.CHANNEL_MANAGE,
         Perm.EVIDENCE_EXPORT,
     },
     Role.ESTRATEGIA: _OAC_READ
@@ -91,7 +94,12 @@ ROLE_PERMS: dict[str, set[Perm]] = {
     Role.DIRECTIVO: {Perm.NEED_CREATE},
     Role.AUDITOR: _OAC_READ
     | {Perm.AUDIT_VIEW, Perm.EVIDENCE_EXPORT, Perm.CONTROL_REGISTER},
-    Role.ADMIN: {Perm.ORG_ADMIN, Perm.AUDIT_VIEW, Perm.DELEGATION_MANAGE},
+    Role.ADMIN: {
+        Perm.ORG_ADMIN,
+        Perm.AUDIT_VIEW,
+        Perm.DELEGATION_MANAGE,
+        Perm.CHANNEL_MANAGE,
+    },
 }
 
 

@@ -24,6 +24,12 @@ class Organization(models.Model):
         default="Oficina Asesora de Comunicaciones",
     )
     mailbox = models.EmailField(_("buzón de redes sociales"), blank=True)
+    email_domains = models.CharField(
+        _("dominios de correo institucional"),
+        max_length=300,
+        blank=True,
+        help_text=_("Separados por comas, p. ej. cajaviviendapopular.gov.co."),
+    )
     website = models.URLField(_("sitio web"), blank=True)
     city = models.CharField(_("ciudad"), max_length=80, default="Bogotá D.C.")
     # The entity's document formats (the procedure's "Documentos/Registros").
@@ -55,6 +61,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def institutional_domains(self) -> list[str]:
+        """The entity's e-mail domains: the configured ones, else the mailbox's."""
+        domains = [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+        if not domains and "@" in self.mailbox:
+            domains = [self.mailbox.rsplit("@", 1)[1].lower()]
+        return domains
 
 
 class OrgQuerySet(models.QuerySet):
@@ -211,6 +225,12 @@ class Channel(OrgScopedModel):
     is_fictitious = models.BooleanField(
         _("cuenta ficticia (demostración)"), default=False
     )
+    # SEC-01: the account recovers to an institutional mailbox, never a personal one.
+    recovery_email = models.EmailField(
+        _("correo institucional de recuperación"),
+        blank=True,
+        help_text=_("Buzón de la entidad con el que se recupera la cuenta (no personal)."),
+    )
     active = models.BooleanField(_("activo"), default=True)
 
     class Meta:
@@ -220,6 +240,11 @@ class Channel(OrgScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def network(self) -> str:
+        """The network whose rules apply (the imitated one for practice channels)."""
+        return self.imitates or self.kind
 
     @property
     def network_label(self) -> str:

@@ -1,3 +1,5 @@
+"""Background tasks of the publishing app (run by ``pregonero worker``)."""
+
 from __future__ import annotations
 
 from django.tasks import task
@@ -8,3 +10,17 @@ def publish_publication(publication_id: int) -> str:
     from .actions import publish_now
 
     return publish_now(publication_id).status
+
+
+@task()
+def reconcile_publication(publication_id: int) -> str:
+    from .actions import reconcile
+
+    return reconcile(publication_id).status
+
+
+@task()
+def refresh_channel_token(connection_id: int) -> str:
+    from .channels import refresh_connection
+
+    return refresh_connection(connection_id)

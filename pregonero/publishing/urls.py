@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.publication_detail, name="publication_detail"),
     path("sandbox/", views.sandbox_index, name="sandbox_index"),
     path("sandbox/<int:channel_id>/", views.sandbox_feed, name="sandbox_feed"),
+    path("medios/<str:token>/", views.media_link_view, name="media_link"),
 ]

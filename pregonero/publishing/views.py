@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.audit.timeline import timeline_for
+from pregonero.content.models import Asset, Piece
 from pregonero.content.permissions import visible_pieces
 from pregonero.content.workflow import PieceState
 from pregonero.core.errors import DomainError
@@ -22,6 +23,7 @@ from pregonero.core.viewutils import AuthedHttpRequest, get_for_org, paginate
 
 from . import actions
 from .forms import CancelForm, ManualForm, RescheduleForm, ScheduleForm
+from .media_links import read_media_link
 from .models import Publication, PublicationStatus
 
 
@@ -212,3 +214,22 @@ def sandbox_feed(request: AuthedHttpRequest, channel_id: int) -> HttpResponse:
             "nav": "sandbox",
         },
     )
+
+
+def media_link_view(request: HttpRequest, token: str) -> FileResponse:
+    """A signed, expiring link to an approved design file (networks fetch it)."""
+    found = read_media_link(token)
+    if found is None:
+        raise Http404
+    asset_id, digest = found
+    asset = Asset.objects.filter(pk=asset_id, sha256__startswith=digest).first()
+    if (
+        asset is None
+        or not asset.file
+        or not Piece.objects.filter(approved_asset_set_id=asset.asset_set_id).exists()
+    ):
+        raise Http404
+    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

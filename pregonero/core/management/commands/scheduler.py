@@ -1,4 +1,11 @@
-"""`pregonero scheduler`: the periodic work (due publications, e-mail retries, urgent reviews)."""
+"""`pregonero scheduler`: hands due publications to the workers at their time,
+and runs the periodic upkeep (lost workers, reconciliations, tokens, e-mail
+retries, urgent reviews).
+
+It sleeps until the next publication is due (less the dispatch lead) and wakes
+early when one is scheduled, moved or put back in the queue, instead of polling
+on a coarse interval.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +25,16 @@ from django.utils import timezone
 from pregonero.accounts.notify import retry_due_emails
 from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.lib.db import analyze_sqlite
-from pregonero.publishing.actions import beat, dispatch_due
+from pregonero.publishing.actions import (
+    beat,
+    dispatch_due,
+    dispatch_reconciliations,
+    next_due_at,
+    reap_lost_claims,
+)
+from pregonero.publishing.channels import dispatch_token_upkeep
 from pregonero.publishing.models import Heartbeat
+from pregonero.publishing.wakeup import Waiter
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +42,21 @@ logger = logging.getLogger(__name__)
 ANALYZE_EVERY = datetime.timedelta(hours=24)
 
 
-def tick() -> dict[str, int]:
-    """One pass of every periodic job; each claims its work, so several can run."""
+def upkeep() -> dict[str, int]:
+    """The periodic jobs; each claims its work, so several schedulers can run."""
     return {
-        "publications": dispatch_due(),
+        "lost_claims": reap_lost_claims(),
+        "reconciliations": dispatch_reconciliations(),
+        "tokens": dispatch_token_upkeep(),
         "emails": retry_due_emails(),
         "escalations": escalate_stale_urgent_reviews(),
         "analyzed": int(_analyze_if_due()),
     }
+
+
+def tick() -> dict[str, int]:
+    """One full pass: due publications, then the upkeep."""
+    return {"publications": dispatch_due(), **upkeep()}
 
 
 def _analyze_if_due() -> bool:
@@ -46,17 +68,25 @@ def _analyze_if_due() -> bool:
     return done
 
 
+def seconds_until_next(lead: float, cap: float) -> float:
+    due = next_due_at()
+    if due is None:
+        return cap
+    return max(0.0, min(cap, (due - timezone.now()).total_seconds() - lead))
+
+
 class Command(BaseCommand):
-    help = "Despacha las publicaciones vencidas, reintenta correos y avisa de piezas urgentes."
+    help = "Despacha las publicaciones a su hora, reconcilia, renueva tokens y reintenta correos."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Una sola pasada (para cron).")
         parser.add_argument(
-            "--once", action="store_true", help="Una sola pasada (para cron)."
+            "--interval", type=float, default=None, help="Segundos entre pasadas de mantenimiento."
         )
-        parser.add_argument("--interval", type=float, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         interval = options["interval"] or settings.PREGONERO_SCHEDULER_INTERVAL
+        lead = settings.PREGONERO_DISPATCH_LEAD_SECONDS
         name = f"scheduler:{socket.gethostname()}:{os.getpid()}"
         running = True
 
@@ -66,20 +96,32 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while running:
-            if not connection.in_atomic_block:  # a test runs us inside its transaction
-                close_old_connections()
+        if options["once"]:
             beat(name, "scheduler")
-            try:
-                done = tick()
-            except Exception:
-                logger.exception("scheduler tick failed")
-            else:
-                if any(done.values()):
-                    logger.info("scheduler: %s", done)
-            if options["once"]:
-                break
-            slept = 0.0
-            while running and slept < interval:
-                time.sleep(0.2)
-                slept += 0.2
+            tick()
+            return
+        waiter = Waiter()
+        last_upkeep = 0.0
+        try:
+            while running:
+                if not connection.in_atomic_block:  # a test runs us inside its transaction
+                    close_old_connections()
+                try:
+                    dispatched = dispatch_due()
+                    if time.monotonic() - last_upkeep >= interval:
+                        beat(name, "scheduler")
+                        done = upkeep()
+                        last_upkeep = time.monotonic()
+                        if any(done.values()):
+                            logger.info("scheduler upkeep: %s", done)
+                    if dispatched:
+                        logger.info("scheduler: %s publications handed out", dispatched)
+                    pause = seconds_until_next(lead, interval - (time.monotonic() - last_upkeep))
+                except Exception:
+                    logger.exception("scheduler pass failed")
+                    pause = 1.0
+                # Wake at the next due time, at the next upkeep, on a schedule
+                # change, or every second at most to notice a stop signal.
+                waiter.wait(min(max(pause, 0.05), 1.0))
+        finally:
+            waiter.close()
