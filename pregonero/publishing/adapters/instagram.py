@@ -1,0 +1,488 @@
+"""Instagram professional accounts through the Graph API with Facebook Login
+(reference ``social_apis.md`` §2).
+
+Publishing is a container flow: ``POST /{ig-user-id}/media`` makes a container
+that Meta fills by fetching the file from a public URL, ``GET
+/{container-id}?fields=status_code,status`` is polled until ``FINISHED``, and
+``POST /{ig-user-id}/media_publish`` turns it into a post. A single video is a
+Reel (``media_type=REELS``; plain feed video is deprecated); several files make
+a carousel of child containers under one ``CAROUSEL`` container.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .base import (
+    AccountInfo,
+    AdapterError,
+    ContentRejected,
+    MediaRef,
+    NetworkSettings,
+    OutboundPost,
+    Receipt,
+    RemotePost,
+    TokenSet,
+    ValidationIssue,
+)
+from .meta_common import (
+    FACEBOOK_DIALOG_URL,
+    GRAPH_API_URL,
+    GRAPH_TOKEN_URL,
+    GRAPH_VERSION,
+    GraphAdapter,
+    ManagedPage,
+    alt_text_issue,
+    megabytes,
+    parse_graph_time,
+)
+
+# Caption rules of the IG media reference: 2,200 characters (counted here in
+# Unicode code points, an assumption), 30 hashtags and 20 @mentions.
+CAPTION_LIMIT = 2200
+HASHTAG_LIMIT = 30
+MENTION_LIMIT = 20
+CAROUSEL_LIMIT = 10  # reference §2.2
+# Images: JPEG only, up to 8 MB, aspect ratio from 4:5 to 1.91:1.
+IMAGE_TYPES = frozenset({"image/jpeg"})
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+# Reels (Meta's Reels specs, not in the reference: assumptions): MP4 or MOV,
+# 3 seconds to 15 minutes, up to 300 MB, aspect ratio from 0.01:1 to 10:1.
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
+REEL_MIN_SECONDS = 3
+REEL_MAX_SECONDS = 15 * 60
+REEL_MAX_BYTES = 300 * 1024 * 1024
+# Videos inside a carousel: 3 to 60 seconds, up to 100 MB (same source).
+CAROUSEL_VIDEO_MAX_SECONDS = 60
+CAROUSEL_VIDEO_MAX_BYTES = 100 * 1024 * 1024
+
+_URL = re.compile(r"https?://\S+")
+_HASHTAG = re.compile(r"(?<![\w#&/])#\w+")
+_MENTION = re.compile(r"(?<![\w@])@[\w.]+")
+
+
+def hashtags(text: str) -> list[str]:
+    """The caption's hashtags (a ``#`` inside a link is not one)."""
+    return _HASHTAG.findall(_URL.sub(" ", text))
+
+
+def feed_ratio_ok(width: int, height: int) -> bool:
+    """4:5 ≤ width/height ≤ 1.91:1, in integers so the edges are exact."""
+    return 4 * height <= 5 * width and 100 * width <= 191 * height
+
+
+def reel_ratio_ok(width: int, height: int) -> bool:
+    """0.01:1 ≤ width/height ≤ 10:1 (9:16 is the recommended shape)."""
+    return height <= 100 * width and width <= 10 * height
+
+
+def mentions(text: str) -> list[str]:
+    """The caption's @mentions (not the ``@`` of an e-mail address)."""
+    return _MENTION.findall(_URL.sub(" ", text))
+
+
+class InstagramAdapter(GraphAdapter):
+    """An Instagram Business or Creator account linked to a Facebook Page.
+
+    ``credentials.account_id`` is the Instagram user id; the token is the linked
+    Page's token (no expiry, no refresh: see ``GraphAdapter``). Meta fetches
+    every file from ``MediaRef.public_url``, so a file without one is refused
+    before any call. ``supports_delete`` is False: the reference documents no
+    way to delete published feed media through the Graph API (Meta's IG Media
+    reference listed deletion as unsupported), so a person removes the post by
+    hand in the app. There is no idempotency key: a container is published once.
+    """
+
+    slug = "instagram"
+    label = "Instagram"
+    supports_delete = False
+    publish_permission = "instagram_content_publish"
+    defaults = NetworkSettings(
+        api_url=GRAPH_API_URL,
+        auth_url=FACEBOOK_DIALOG_URL,
+        token_url=GRAPH_TOKEN_URL,
+        web_url="https://www.instagram.com",
+        api_version=GRAPH_VERSION,
+        scopes=(
+            "instagram_basic",
+            "instagram_content_publish",
+            "pages_show_list",
+            "pages_read_engagement",
+        ),
+    )
+    poll_interval = 3.0
+    max_polls = 40
+
+    # -- content ---------------------------------------------------------------
+
+    def validate(self, post: OutboundPost) -> list[ValidationIssue]:
+        issues = self._caption_issues(post.text)
+        count = len(post.media)
+        if not count:
+            issues.append(
+                ValidationIssue(
+                    "media",
+                    _(
+                        "Instagram no publica solo texto: la publicación necesita al menos una imagen o un video."
+                    ),
+                )
+            )
+        elif count > CAROUSEL_LIMIT:
+            issues.append(
+                ValidationIssue(
+                    "media",
+                    _(
+                        "La publicación tiene %(count)s archivos; un carrusel de Instagram admite de 2 a %(limit)s."
+                    )
+                    % {"count": count, "limit": CAROUSEL_LIMIT},
+                )
+            )
+        carousel = count > 1
+        for index, item in enumerate(post.media):
+            issues.extend(self._item_issues(index, item, carousel=carousel))
+        return issues
+
+    def _caption_issues(self, text: str) -> list[ValidationIssue]:
+        issues: list[ValidationIssue] = []
+        if len(text) > CAPTION_LIMIT:
+            issues.append(
+                ValidationIssue(
+                    "text",
+                    _(
+                        "El texto tiene %(length)s caracteres; Instagram admite %(limit)s."
+                    )
+                    % {"length": len(text), "limit": CAPTION_LIMIT},
+                )
+            )
+        tags = len(hashtags(text))
+        if tags > HASHTAG_LIMIT:
+            issues.append(
+                ValidationIssue(
+                    "text",
+                    _("El texto tiene %(count)s hashtags; Instagram admite %(limit)s.")
+                    % {"count": tags, "limit": HASHTAG_LIMIT},
+                )
+            )
+        people = len(mentions(text))
+        if people > MENTION_LIMIT:
+            issues.append(
+                ValidationIssue(
+                    "text",
+                    _(
+                        "El texto menciona %(count)s cuentas con @; Instagram admite %(limit)s."
+                    )
+                    % {"count": people, "limit": MENTION_LIMIT},
+                )
+            )
+        return issues
+
+    def _item_issues(
+        self, index: int, item: MediaRef, *, carousel: bool
+    ) -> list[ValidationIssue]:
+        field = f"media[{index}]"
+        values: dict[str, Any] = {"number": index + 1, "type": item.content_type}
+        if item.kind == "image":
+            return self._image_issues(index, item, values)
+        if item.kind == "video":
+            return self._video_issues(field, item, values, carousel=carousel)
+        return [
+            ValidationIssue(
+                field,
+                _(
+                    "El archivo %(number)s es de tipo %(type)s; Instagram solo publica imágenes y video."
+                )
+                % values,
+            )
+        ]
+
+    def _image_issues(
+        self, index: int, item: MediaRef, values: dict[str, Any]
+    ) -> list[ValidationIssue]:
+        field = f"media[{index}]"
+        issues: list[ValidationIssue] = []
+        if item.content_type not in IMAGE_TYPES:
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "La imagen %(number)s es %(type)s; Instagram solo admite imágenes JPEG."
+                    )
+                    % values,
+                )
+            )
+        if item.size > IMAGE_MAX_BYTES:
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "La imagen %(number)s pesa %(size)s MB; Instagram admite hasta %(limit)s MB."
+                    )
+                    % {
+                        **values,
+                        "size": megabytes(item.size),
+                        "limit": megabytes(IMAGE_MAX_BYTES),
+                    },
+                )
+            )
+        if item.width and item.height and not feed_ratio_ok(item.width, item.height):
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "La imagen %(number)s mide %(width)s×%(height)s; Instagram admite proporciones entre 4:5 (vertical) y 1,91:1 (horizontal)."
+                    )
+                    % {**values, "width": item.width, "height": item.height},
+                )
+            )
+        missing_alt = alt_text_issue(index, item, self.label)
+        if missing_alt is not None:
+            issues.append(missing_alt)
+        return issues
+
+    def _video_issues(
+        self, field: str, item: MediaRef, values: dict[str, Any], *, carousel: bool
+    ) -> list[ValidationIssue]:
+        issues: list[ValidationIssue] = []
+        max_seconds = CAROUSEL_VIDEO_MAX_SECONDS if carousel else REEL_MAX_SECONDS
+        max_bytes = CAROUSEL_VIDEO_MAX_BYTES if carousel else REEL_MAX_BYTES
+        where = _("en un carrusel") if carousel else _("como reel")
+        values = {**values, "where": where}
+        if item.content_type not in VIDEO_TYPES:
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _("El video %(number)s es %(type)s; Instagram admite MP4 o MOV.")
+                    % values,
+                )
+            )
+        if item.size > max_bytes:
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "El video %(number)s pesa %(size)s MB; Instagram admite hasta %(limit)s MB %(where)s."
+                    )
+                    % {
+                        **values,
+                        "size": megabytes(item.size),
+                        "limit": megabytes(max_bytes),
+                    },
+                )
+            )
+        if item.duration is not None and not (
+            REEL_MIN_SECONDS <= item.duration <= max_seconds
+        ):
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "El video %(number)s dura %(seconds)s segundos; Instagram admite de %(min)s a %(max)s segundos %(where)s."
+                    )
+                    % {
+                        **values,
+                        "seconds": f"{item.duration:g}",
+                        "min": REEL_MIN_SECONDS,
+                        "max": max_seconds,
+                    },
+                )
+            )
+        if (
+            item.width
+            and item.height
+            and not carousel
+            and not reel_ratio_ok(item.width, item.height)
+        ):
+            issues.append(
+                ValidationIssue(
+                    field,
+                    _(
+                        "El video %(number)s mide %(width)s×%(height)s; un reel admite proporciones entre 0,01:1 y 10:1."
+                    )
+                    % {**values, "width": item.width, "height": item.height},
+                )
+            )
+        return issues
+
+    def publish(self, post: OutboundPost) -> Receipt:
+        if not post.media:
+            raise ContentRejected(
+                _("Instagram no publica solo texto: falta una imagen o un video."),
+                code="no_media",
+            )
+        for index, item in enumerate(post.media):
+            if not item.public_url:
+                raise ContentRejected(
+                    _(
+                        "El archivo %(number)s no tiene un enlace público; Instagram descarga cada archivo desde una URL pública."
+                    )
+                    % {"number": index + 1},
+                    code="no_public_url",
+                )
+        ig_user = self.credentials.account_id
+        if len(post.media) == 1:
+            params = self._item_params(post.media[0], carousel=False)
+        else:
+            children = [
+                self._create_container(ig_user, self._item_params(m, carousel=True))
+                for m in post.media
+            ]
+            for child in children:
+                self._wait_until_ready(child)
+            params = {"media_type": "CAROUSEL", "children": ",".join(children)}
+        if post.text:
+            params["caption"] = post.text
+        container = self._create_container(ig_user, params)
+        self._wait_until_ready(container)
+        published = self.call(
+            "POST",
+            self.graph_url(ig_user, "media_publish"),
+            creates=True,
+            data={"creation_id": container},
+        )
+        return self._receipt(str(published.get("id", "")))
+
+    @staticmethod
+    def _item_params(item: MediaRef, *, carousel: bool) -> dict[str, str]:
+        if item.kind == "image":
+            params = {"image_url": item.public_url, "alt_text": item.alt_text}
+        elif carousel:
+            params = {"media_type": "VIDEO", "video_url": item.public_url}
+        else:
+            params = {
+                "media_type": "REELS",
+                "video_url": item.public_url,
+                "share_to_feed": "true",
+            }
+        if carousel:
+            params["is_carousel_item"] = "true"
+        return params
+
+    def _create_container(self, ig_user: str, params: dict[str, str]) -> str:
+        created = self.call(
+            "POST", self.graph_url(ig_user, "media"), creates=True, data=params
+        )
+        return str(created.get("id", ""))
+
+    def _wait_until_ready(self, container: str) -> None:
+        """Poll the container until ``FINISHED``. Nothing is published yet, so
+        giving up is a plain passing failure (the retry makes new containers)."""
+        for attempt in range(self.max_polls):
+            info = self.call(
+                "GET",
+                self.graph_url(container),
+                params={"fields": "status_code,status"},
+            )
+            code = str(info.get("status_code", ""))
+            if code == "FINISHED":
+                return
+            if code in ("ERROR", "EXPIRED"):
+                raise ContentRejected(
+                    _(
+                        "Instagram no pudo preparar el archivo (%(state)s: %(detail)s); revise el formato y el enlace."
+                    )
+                    % {"state": code, "detail": info.get("status") or "-"},
+                    code=f"container_{code.lower()}",
+                )
+            if attempt + 1 < self.max_polls:
+                self.sleep()
+        raise AdapterError(
+            _(
+                "Instagram sigue procesando el archivo después de %(polls)s consultas; se reintentará."
+            )
+            % {"polls": self.max_polls},
+            code="processing",
+        )
+
+    def _receipt(self, media_id: str) -> Receipt:
+        """The permalink is read back; the post exists, so a failure here falls
+        back to the profile's address instead of failing the publication."""
+        try:
+            info = self.call(
+                "GET",
+                self.graph_url(media_id),
+                params={"fields": "permalink,timestamp"},
+            )
+        except AdapterError:
+            info = {}
+        return Receipt(
+            platform_id=media_id,
+            permalink=str(info.get("permalink") or self._profile_url()),
+            published_at=parse_graph_time(info.get("timestamp"))
+            or datetime.datetime.now(datetime.UTC),
+        )
+
+    def _profile_url(self, username: str = "") -> str:
+        handle = username or self.credentials.handle.lstrip("@")
+        return f"{self.network.web_url.rstrip('/')}/{handle}/" if handle else ""
+
+    def recent_posts(self, limit: int = 50) -> list[RemotePost]:
+        data = self.call(
+            "GET",
+            self.graph_url(self.credentials.account_id, "media"),
+            params={
+                "fields": "id,caption,timestamp,permalink",
+                "limit": str(min(max(limit, 1), 100)),
+            },
+        )
+        posts = [
+            RemotePost(
+                platform_id=str(row.get("id", "")),
+                text=str(row.get("caption") or ""),
+                created_at=parse_graph_time(row.get("timestamp")),
+                permalink=str(row.get("permalink") or ""),
+            )
+            for row in data.get("data", [])
+            if isinstance(row, dict)
+        ]
+        return posts[:limit]
+
+    # -- accounts ----------------------------------------------------------------
+
+    def token_set(self, pages: list[ManagedPage], scopes: tuple[str, ...]) -> TokenSet:
+        """The Instagram account to publish to, through the Page it is linked to."""
+        wanted = self.credentials.account_id
+        linked = [p for p in pages if p.instagram_id]
+        chosen = next(
+            (p for p in linked if not wanted or p.instagram_id == wanted), None
+        )
+        if chosen is None:
+            if wanted and linked:
+                raise ContentRejected(
+                    _(
+                        "La persona que autorizó no administra la cuenta de Instagram %(account)s; conéctela con quien administre su página de Facebook."
+                    )
+                    % {"account": wanted},
+                    code="no_instagram",
+                )
+            raise ContentRejected(
+                _(
+                    "Ninguna página de Facebook de quien autorizó tiene una cuenta profesional de Instagram vinculada; vincúlela en Meta Business Suite y conecte de nuevo."
+                ),
+                code="no_instagram",
+            )
+        return TokenSet(
+            access_token=chosen.access_token,
+            expires_at=None,  # the linked Page's token does not expire
+            scopes=scopes,
+            account_id=chosen.instagram_id,
+            handle=chosen.instagram_username,
+            extra={"page_id": chosen.id, "page_name": chosen.name},
+        )
+
+    def account(self) -> AccountInfo:
+        data = self.call(
+            "GET",
+            self.graph_url(self.credentials.account_id),
+            params={"fields": "id,username,name"},
+        )
+        username = str(data.get("username") or "")
+        return AccountInfo(
+            account_id=str(data.get("id", "")),
+            handle=username,
+            name=str(data.get("name") or ""),
+            url=self._profile_url(username),
+        )
