@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from pregonero.core.models import (
 )
 from pregonero.intake import actions as intake
 from pregonero.intake.models import Need, NeedSource
+from pregonero.publishing.sandbox_server import SandboxServer, serve
 
 CHECKS1 = {
     "timeliness": True,
@@ -196,6 +198,22 @@ def world(db: Any) -> World:
 @pytest.fixture
 def other_world(db: Any) -> World:
     return make_world("otra", prefix="otra_")
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    """The practice networks over real HTTP on 127.0.0.1, for the whole session."""
+    server = serve()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
+    """The running sandbox with a clean state for each test."""
+    sandbox_server.state.reset()
+    yield sandbox_server
+    sandbox_server.state.reset()
 
 
 # ---------------------------------------------------------------- builders

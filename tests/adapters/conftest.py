@@ -1,32 +1,13 @@
-"""Fixtures for adapter tests: the sandbox networks over real HTTP on 127.0.0.1."""
+"""Helpers for adapter tests (the ``sandbox`` fixture lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pregonero.publishing.adapters.base import MediaRef
-from pregonero.publishing.sandbox_server import SandboxServer, serve
 from tests.conftest import png_bytes
-
-
-@pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[SandboxServer]:
-    server = serve()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
-    """The running sandbox with a clean state for each test."""
-    sandbox_server.state.reset()
-    yield sandbox_server
-    sandbox_server.state.reset()
 
 
 def media_file(

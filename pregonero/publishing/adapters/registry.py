@@ -12,6 +12,12 @@ from .base import Adapter
 ADAPTERS: dict[str, str] = {
     "sandbox": "pregonero.publishing.adapters.sandbox.SandboxAdapter",
     "manual": "pregonero.publishing.adapters.manual.ManualAdapter",
+    "facebook": "pregonero.publishing.adapters.facebook.FacebookAdapter",
+    "instagram": "pregonero.publishing.adapters.instagram.InstagramAdapter",
+    "x": "pregonero.publishing.adapters.x.XAdapter",
+    "linkedin": "pregonero.publishing.adapters.linkedin.LinkedInAdapter",
+    "mastodon": "pregonero.publishing.adapters.mastodon.MastodonAdapter",
+    "bluesky": "pregonero.publishing.adapters.bluesky.BlueskyAdapter",
 }
 
 
