@@ -18,6 +18,8 @@ ADAPTERS: dict[str, str] = {
     "linkedin": "pregonero.publishing.adapters.linkedin.LinkedInAdapter",
     "mastodon": "pregonero.publishing.adapters.mastodon.MastodonAdapter",
     "bluesky": "pregonero.publishing.adapters.bluesky.BlueskyAdapter",
+    "youtube": "pregonero.publishing.adapters.youtube.YouTubeAdapter",
+    "tiktok": "pregonero.publishing.adapters.tiktok.TikTokAdapter",
 }
 
 
