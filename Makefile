@@ -3,6 +3,10 @@ SHELL := /bin/sh
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# `make run` is in training mode: the social networks are the local practice
+# server on this port (TRAINING=0 to use the real networks' settings instead).
+TRAINING ?= 1
+SANDBOX_PORT ?= 8001
 # Test workers for pytest-xdist ("auto" = one per CPU).
 TEST_WORKERS ?= auto
 
@@ -22,7 +26,12 @@ install: $(VENV)/.installed
 
 ## make run: set everything up and start web + worker + scheduler on SQLite with the CVP demo.
 run: install
-	$(VENV)/bin/pregonero serve --port $(PORT)
+	@if [ "$(TRAINING)" = "1" ]; then \
+		PREGONERO_SANDBOX_URL=$${PREGONERO_SANDBOX_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
+		$(VENV)/bin/pregonero serve --port $(PORT); \
+	else \
+		$(VENV)/bin/pregonero serve --port $(PORT); \
+	fi
 
 ## make test: lint, type check, and the suite on SQLite (and PostgreSQL when PREGONERO_TEST_POSTGRES is set).
 test: install lint typecheck test-sqlite test-postgres

@@ -21,7 +21,7 @@ from ninja.renderers import JSONRenderer
 
 from pregonero.core.errors import DomainError
 
-from . import content, intake, planning, publishing, records
+from . import channels, content, intake, planning, publishing, records
 from .base import AUTH
 
 
@@ -159,3 +159,4 @@ api.add_router("/", intake.router)
 api.add_router("/", planning.router)
 api.add_router("/", content.router)
 api.add_router("/", publishing.router)
+api.add_router("/", channels.router)

@@ -22,6 +22,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 
 
 class AttemptOut(Schema):
+    kind: str
     started_at: datetime.datetime
     finished_at: datetime.datetime | None
     duration_ms: int | None
@@ -46,6 +47,11 @@ class PublicationOut(Schema):
     text: str
     manual: bool
     last_error: str
+    failure_code: str
+    needs_review: bool
+    erratum_of_id: int | None
+    withdrawn_at: datetime.datetime | None
+    withdraw_reason: str
     lock_version: int
     attempts: list[AttemptOut]
 
@@ -67,9 +73,15 @@ def publication_out(p: Publication) -> dict[str, Any]:
         "text": p.text,
         "manual": actions.is_manual(p.channel),
         "last_error": p.last_error,
+        "failure_code": p.failure_code,
+        "needs_review": p.needs_review,
+        "erratum_of_id": p.erratum_of_id,
+        "withdrawn_at": p.withdrawn_at,
+        "withdraw_reason": p.withdraw_reason,
         "lock_version": p.lock_version,
         "attempts": [
             {
+                "kind": a.kind,
                 "started_at": a.started_at,
                 "finished_at": a.finished_at,
                 "duration_ms": a.duration_ms,
@@ -241,5 +253,53 @@ def cancel(
     user = user_of(request)
     publication = actions.cancel_publication(
         user, _publication(user, publication_id), reason=payload.reason
+    )
+    return publication_out(publication)
+
+
+class WithdrawIn(Schema):
+    reason: str
+    removed_by_hand: bool = False
+
+
+@router.post(
+    "/publications/{publication_id}/withdraw",
+    response={200: PublicationOut, **ERRORS},
+    summary="Retirar una publicación de la red (con motivo)",
+)
+def withdraw(
+    request: HttpRequest, publication_id: int, payload: WithdrawIn
+) -> dict[str, Any]:
+    user = user_of(request)
+    publication = actions.withdraw_publication(
+        user,
+        _publication(user, publication_id),
+        reason=payload.reason,
+        removed_by_hand=payload.removed_by_hand,
+    )
+    return publication_out(publication)
+
+
+class ResolveIn(Schema):
+    published: bool
+    permalink: str = ""
+    note: str = ""
+
+
+@router.post(
+    "/publications/{publication_id}/resolve",
+    response={200: PublicationOut, **ERRORS},
+    summary="Decir si una publicación sin confirmar quedó publicada",
+)
+def resolve(
+    request: HttpRequest, publication_id: int, payload: ResolveIn
+) -> dict[str, Any]:
+    user = user_of(request)
+    publication = actions.resolve_unconfirmed(
+        user,
+        _publication(user, publication_id),
+        published=payload.published,
+        permalink=payload.permalink,
+        note=payload.note,
     )
     return publication_out(publication)

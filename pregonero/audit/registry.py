@@ -73,6 +73,33 @@ ACTION_LABELS: dict[str, Promise] = {
     "publishing.publication.failed": _("Publicación fallida"),
     "publishing.publication.held": _("Publicación retenida: sin visto bueno vigente"),
     "publishing.publication.manual_recorded": _("Publicación manual registrada"),
+    "publishing.publication.unconfirmed": _(
+        "Publicación sin confirmar: se comprobará en la cuenta"
+    ),
+    "publishing.publication.reconciled": _("Publicación comprobada en la cuenta"),
+    "publishing.publication.needs_review": _(
+        "Publicación sin confirmar: se pidió revisión a una persona"
+    ),
+    "publishing.publication.resolved": _(
+        "Publicación sin confirmar resuelta por una persona"
+    ),
+    "publishing.publication.withdrawn": _("Publicación retirada de la red"),
+    "publishing.publication.withdraw_failed": _(
+        "La red no permitió retirar la publicación"
+    ),
+    "publishing.erratum.started": _("Fe de erratas iniciada"),
+    # channels (SEC-01)
+    "publishing.channel.connected": _("Canal conectado"),
+    "publishing.channel.reconnected": _("Canal reconectado"),
+    "publishing.channel.instance_registered": _("Aplicación registrada en el servidor"),
+    "publishing.channel.tested": _("Conexión probada"),
+    "publishing.channel.token_refreshed": _("Acceso renovado"),
+    "publishing.channel.refresh_failed": _("Falló la renovación del acceso"),
+    "publishing.channel.revoked": _("La red retiró el acceso"),
+    "publishing.channel.expired": _("Venció el acceso"),
+    "publishing.channel.expiry_alert": _("Aviso de vencimiento del acceso enviado"),
+    "publishing.channel.disconnected": _("Canal desconectado"),
+    "publishing.channel.keys_rotated": _("Llaves de cifrado rotadas"),
 }
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from pregonero.accounts.permissions import perms_for
@@ -13,4 +14,8 @@ def pregonero(request: HttpRequest) -> dict[str, Any]:
     unread = 0
     if user is not None and user.is_authenticated:
         unread = user.notifications.filter(read_at__isnull=True).count()
-    return {"user_perms": perms, "unread_notifications": unread}
+    return {
+        "user_perms": perms,
+        "unread_notifications": unread,
+        "training_mode": settings.PREGONERO_TRAINING,
+    }

@@ -10,10 +10,10 @@ refresh token.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import secrets
 import urllib.parse
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -137,19 +137,21 @@ def save_channel(
 # ---------------------------------------------------------------- connecting
 
 
-@dataclass
-class PendingConnect:
-    """What the browser session keeps between leaving for the network and coming back."""
+CONNECT_WINDOW = datetime.timedelta(minutes=20)
 
-    channel_id: int
-    state: str
-    code_verifier: str
-    redirect_uri: str
-    base_url: str
-    started_at: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+def _pack_state(data: dict[str, Any]) -> str:
+    """The OAuth ``state``: the pending connect itself, encrypted, so no server-side
+    storage is needed and the PKCE verifier never travels in the clear."""
+    return crypto.encrypt(json.dumps(data, separators=(",", ":")))
+
+
+def _unpack_state(state: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(crypto.decrypt(state))
+    except (crypto.TokenKeyError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _normalise_instance(url: str) -> str:
@@ -181,8 +183,8 @@ def _adapter_error_to_domain(exc: AdapterError) -> ValidationFailed:
 
 def begin_oauth(
     user: User, channel: Channel, *, redirect_uri: str, base_url: str = ""
-) -> tuple[str, PendingConnect]:
-    """Where to send the browser to grant access, and what to remember meanwhile."""
+) -> str:
+    """Where to send the browser to grant access (the state carries the rest)."""
     require(user, Perm.CHANNEL_MANAGE)
     cls = adapter_class(channel)
     if cls.connect_method not in ("oauth", "register"):
@@ -203,23 +205,45 @@ def begin_oauth(
             % {"network": channel.get_kind_display(), "upper": slug.upper()}
         )
     verifier, challenge = pkce_pair() if cls.uses_pkce else ("", "")
-    pending = PendingConnect(
-        channel_id=channel.pk,
-        state=secrets.token_urlsafe(24),
-        code_verifier=verifier,
-        redirect_uri=redirect_uri,
-        base_url=base_url,
-        started_at=timezone.now().isoformat(),
+    state = _pack_state(
+        {
+            "c": channel.pk,
+            "u": user.pk,
+            "v": verifier,
+            "r": redirect_uri,
+            "b": base_url,
+            "t": timezone.now().timestamp(),
+            "n": secrets.token_hex(8),
+        }
     )
-    adapter = adapter_for(
-        channel, _transient_connection(channel, base_url), with_credentials=True
+    adapter = adapter_for(channel, _transient_connection(channel, base_url))
+    adapter.network = network
+    return adapter.authorization_url(
+        state=state, redirect_uri=redirect_uri, code_challenge=challenge
     )
-    if instance_app is not None:
-        adapter.network = network
-    url = adapter.authorization_url(
-        state=pending.state, redirect_uri=redirect_uri, code_challenge=challenge
-    )
-    return url, pending
+
+
+def channel_of_state(user: User, state: str) -> Channel:
+    """The channel a returning authorization is for, checked against its user and age."""
+    data = _unpack_state(state)
+    if (
+        data is None
+        or data.get("u") != user.pk
+        or timezone.now().timestamp() - float(data.get("t", 0))
+        > CONNECT_WINDOW.total_seconds()
+    ):
+        raise ValidationFailed(
+            _(
+                "La autorización no corresponde a una solicitud suya vigente (vence a los "
+                "20 minutos). Vuelva a conectar."
+            )
+        )
+    channel = Channel.objects.filter(
+        pk=int(data.get("c") or 0), organization_id=user.organization_id
+    ).first()
+    if channel is None:
+        raise ValidationFailed(_("Canal desconocido."))
+    return channel
 
 
 def _transient_connection(channel: Channel, base_url: str) -> ChannelConnection:
@@ -267,29 +291,26 @@ def _instance_app(
     return app
 
 
-def complete_oauth(
-    user: User, channel: Channel, pending: dict[str, Any], *, code: str, state: str
-) -> ChannelConnection:
+def complete_oauth(user: User, *, code: str, state: str) -> ChannelConnection:
     """Trade the code the network sent back for tokens and store them."""
     require(user, Perm.CHANNEL_MANAGE)
-    if (
-        not pending
-        or not secrets.compare_digest(str(pending.get("state", "")), state)
-        or pending.get("channel_id") != channel.pk
-    ):
-        raise ValidationFailed(
-            _(
-                "La autorización no corresponde a la solicitud de este canal o ya se usó. Vuelva a conectar."
-            )
-        )
-    base_url = str(pending.get("base_url", ""))
-    connection = _transient_connection(channel, base_url)
-    adapter = adapter_for(channel, connection)
+    channel = channel_of_state(user, state)
+    pending = _unpack_state(state) or {}
+    base_url = str(pending.get("b", ""))
+    redirect_uri = str(pending.get("r", ""))
+    adapter = adapter_for(channel, _transient_connection(channel, base_url))
+    if adapter_class(channel).connect_method == "register":
+        app = InstanceApp.objects.filter(
+            organization_id=channel.organization_id,
+            base_url=base_url,
+            redirect_uri=redirect_uri,
+        ).first()
+        adapter.network = network_settings(adapter_slug(channel), instance_app=app)
     try:
         tokens = adapter.exchange_code(
             code=code,
-            redirect_uri=str(pending["redirect_uri"]),
-            code_verifier=str(pending.get("code_verifier", "")),
+            redirect_uri=redirect_uri,
+            code_verifier=str(pending.get("v", "")),
         )
     except AdapterError as exc:
         raise _adapter_error_to_domain(exc) from exc
@@ -779,35 +800,47 @@ def send_expiry_alerts(now: datetime.datetime | None = None) -> int:
 
 
 def rotate_keys() -> int:
-    """Re-encrypt every stored secret with the first key; returns how many rows."""
-    count = 0
-    with transaction.atomic():
-        for connection in ChannelConnection.objects.select_for_update().exclude(
-            access_token_encrypted="", refresh_token_encrypted=""
-        ):
-            ChannelConnection.objects.filter(pk=connection.pk).update(
-                access_token_encrypted=crypto.rotate(connection.access_token_encrypted),
-                refresh_token_encrypted=crypto.rotate(
-                    connection.refresh_token_encrypted
-                ),
-            )
-            count += 1
-        for app in InstanceApp.objects.select_for_update():
-            InstanceApp.objects.filter(pk=app.pk).update(
-                client_secret_encrypted=crypto.rotate(app.client_secret_encrypted)
-            )
-            count += 1
-        record(
-            None,
-            "publishing.channel.keys_rotated",
-            None,
-            {"rows": count},
-            organization=_any_org(),
-        )
-    return count
+    """Re-encrypt every stored secret with the first key; returns how many rows.
 
-
-def _any_org() -> int | None:
+    Each organization's audit chain records the rotation of its own rows.
+    """
     from pregonero.core.models import Organization
 
-    return Organization.objects.order_by("pk").values_list("pk", flat=True).first()
+    total = 0
+    with transaction.atomic():
+        for org_id in Organization.objects.values_list("pk", flat=True):
+            count = 0
+            for connection in ChannelConnection.objects.select_for_update().filter(
+                organization_id=org_id
+            ):
+                if not (
+                    connection.access_token_encrypted
+                    or connection.refresh_token_encrypted
+                ):
+                    continue
+                ChannelConnection.objects.filter(pk=connection.pk).update(
+                    access_token_encrypted=crypto.rotate(
+                        connection.access_token_encrypted
+                    ),
+                    refresh_token_encrypted=crypto.rotate(
+                        connection.refresh_token_encrypted
+                    ),
+                )
+                count += 1
+            for app in InstanceApp.objects.select_for_update().filter(
+                organization_id=org_id
+            ):
+                InstanceApp.objects.filter(pk=app.pk).update(
+                    client_secret_encrypted=crypto.rotate(app.client_secret_encrypted)
+                )
+                count += 1
+            if count:
+                record(
+                    None,
+                    "publishing.channel.keys_rotated",
+                    None,
+                    {"rows": count},
+                    organization=org_id,
+                )
+            total += count
+    return total

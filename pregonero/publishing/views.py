@@ -22,9 +22,17 @@ from pregonero.core.models import Channel, NetworkKind
 from pregonero.core.viewutils import AuthedHttpRequest, get_for_org, paginate
 
 from . import actions
-from .forms import CancelForm, ManualForm, RescheduleForm, ScheduleForm
+from .forms import (
+    CancelForm,
+    ManualForm,
+    RescheduleForm,
+    ResolveForm,
+    ScheduleForm,
+    WithdrawForm,
+)
 from .media_links import read_media_link
 from .models import Publication, PublicationStatus
+from .networks import adapter_class
 
 
 @login_required
@@ -116,7 +124,12 @@ def publication_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     publication = get_for_org(
         Publication.objects.select_related(
-            "piece", "channel", "recorded_by", "created_by"
+            "piece",
+            "channel",
+            "recorded_by",
+            "created_by",
+            "withdrawn_by",
+            "erratum_of",
         ),
         request,
         pk=pk,
@@ -134,6 +147,14 @@ def publication_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         },
     )
     cancel = CancelForm(request.POST if "cancel" in request.POST else None)
+    withdraw = WithdrawForm(
+        request.POST if "withdraw" in request.POST else None, prefix="withdraw"
+    )
+    resolve = ResolveForm(
+        request.POST if "resolve" in request.POST else None, prefix="resolve"
+    )
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
     if request.method == "POST" and can_manage:
         try:
             if "reschedule" in request.POST and reschedule.is_valid():
@@ -151,16 +172,48 @@ def publication_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Publicación cancelada."))
                 return redirect("publishing:publication_detail", pk)
+            if "withdraw" in request.POST and withdraw.is_valid():
+                actions.withdraw_publication(
+                    user,
+                    publication,
+                    reason=withdraw.cleaned_data["reason"],
+                    removed_by_hand=withdraw.cleaned_data["removed_by_hand"],
+                )
+                messages.success(request, _("Publicación retirada de la red."))
+                return redirect("publishing:publication_detail", pk)
+            if "resolve" in request.POST and resolve.is_valid():
+                data = resolve.cleaned_data
+                actions.resolve_unconfirmed(
+                    user,
+                    publication,
+                    published=data["outcome"] == "published",
+                    permalink=data["permalink"],
+                    note=data["note"],
+                )
+                messages.success(request, _("Gracias: quedó registrado."))
+                return redirect("publishing:publication_detail", pk)
         except DomainError as exc:
-            apply_domain_error(
-                reschedule if "reschedule" in request.POST else cancel, exc
-            )
+            target = {
+                "reschedule": reschedule,
+                "withdraw": withdraw,
+                "resolve": resolve,
+            }
+            form = next((f for k, f in target.items() if k in request.POST), cancel)
+            apply_domain_error(form, exc)
     return render(
         request,
         "publishing/publication_detail.html",
         {
             "publication": publication,
             "attempts": publication.attempts.all(),
+            "withdraw_form": withdraw,
+            "resolve_form": resolve,
+            "can_withdraw": can_manage
+            and publication.status == PublicationStatus.PUBLISHED,
+            "can_resolve": can_manage
+            and publication.status == PublicationStatus.UNCONFIRMED,
+            "network_deletes": adapter_class(publication.channel).supports_delete
+            and not actions.is_manual(publication.channel),
             "reschedule_form": reschedule,
             "cancel_form": cancel,
             "can_manage": can_manage

@@ -79,9 +79,14 @@ class Command(BaseCommand):
     help = "Despacha las publicaciones a su hora, reconcilia, renueva tokens y reintenta correos."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="Una sola pasada (para cron).")
         parser.add_argument(
-            "--interval", type=float, default=None, help="Segundos entre pasadas de mantenimiento."
+            "--once", action="store_true", help="Una sola pasada (para cron)."
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Segundos entre pasadas de mantenimiento.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -104,7 +109,9 @@ class Command(BaseCommand):
         last_upkeep = 0.0
         try:
             while running:
-                if not connection.in_atomic_block:  # a test runs us inside its transaction
+                if (
+                    not connection.in_atomic_block
+                ):  # a test runs us inside its transaction
                     close_old_connections()
                 try:
                     dispatched = dispatch_due()
@@ -116,7 +123,9 @@ class Command(BaseCommand):
                             logger.info("scheduler upkeep: %s", done)
                     if dispatched:
                         logger.info("scheduler: %s publications handed out", dispatched)
-                    pause = seconds_until_next(lead, interval - (time.monotonic() - last_upkeep))
+                    pause = seconds_until_next(
+                        lead, interval - (time.monotonic() - last_upkeep)
+                    )
                 except Exception:
                     logger.exception("scheduler pass failed")
                     pause = 1.0

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--no-demo", action="store_true")
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="No arrancar las redes de práctica aunque PREGONERO_SANDBOX_URL apunte a este equipo.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -62,6 +68,12 @@ class Command(BaseCommand):
             "worker": [*base, "worker"],
             "scheduler": [*base, "scheduler"],
         }
+        sandbox = urllib.parse.urlsplit(settings.PREGONERO_SANDBOX_URL)
+        if sandbox.hostname in ("127.0.0.1", "localhost") and not options["no_sandbox"]:
+            # Training mode: the practice networks run alongside.
+            commands["sandbox"] = [
+                *base, "sandbox", "--host", sandbox.hostname, "--port", str(sandbox.port or 80),
+            ]  # fmt: skip
         processes: dict[str, subprocess.Popen[bytes]] = {}
         for name, argv in commands.items():
             processes[name] = subprocess.Popen(argv, env=env)  # noqa: S603
@@ -74,6 +86,14 @@ class Command(BaseCommand):
                 % {"host": options["host"], "port": options["port"]}
             )
         )
+        if "sandbox" in commands:
+            self.stdout.write(
+                _(
+                    "Modo de entrenamiento: las redes sociales son de práctica, en %(url)s. "
+                    "Nada sale a internet.\n"
+                )
+                % {"url": settings.PREGONERO_SANDBOX_URL}
+            )
 
         stopping = False
 

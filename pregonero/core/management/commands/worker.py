@@ -32,21 +32,34 @@ class Command(BaseCommand):
     help = "Ejecuta las tareas en segundo plano (publicaciones, correos) y reporta señales de vida."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--threads", type=int, default=None, help="Hilos de trabajo.")
         parser.add_argument(
-            "--interval", type=float, default=None, help="Segundos entre consultas a la cola vacía."
+            "--threads", type=int, default=None, help="Hilos de trabajo."
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Segundos entre consultas a la cola vacía.",
         )
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument("--worker-id", default=None)
         parser.add_argument(
-            "--batch", action="store_true", help="Termina cuando la cola queda vacía (pruebas)."
+            "--batch",
+            action="store_true",
+            help="Termina cuando la cola queda vacía (pruebas).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        name = (options["worker_id"] or f"worker:{socket.gethostname()}:{os.getpid()}")[:60]
+        name = (options["worker_id"] or f"worker:{socket.gethostname()}:{os.getpid()}")[
+            :60
+        ]
         set_worker_name(name)
         threads = options["threads"] or default_threads()
-        interval = options["interval"] if options["interval"] is not None else default_interval()
+        interval = (
+            options["interval"]
+            if options["interval"] is not None
+            else default_interval()
+        )
         stopping = threading.Event()
         workers = [
             Worker(
@@ -77,10 +90,16 @@ class Command(BaseCommand):
             finally:
                 connections.close_all()
 
-        pool = [threading.Thread(target=run, args=(w,), name=w.worker_id, daemon=True) for w in workers]
+        pool = [
+            threading.Thread(target=run, args=(w,), name=w.worker_id, daemon=True)
+            for w in workers
+        ]
         for thread in pool:
             thread.start()
-        self.stdout.write(_("Worker %(name)s en marcha con %(n)s hilos.") % {"name": name, "n": threads})
+        self.stdout.write(
+            _("Worker %(name)s en marcha con %(n)s hilos.")
+            % {"name": name, "n": threads}
+        )
         every = settings.PREGONERO_WORKER_BEAT_SECONDS
         while any(t.is_alive() for t in pool) and not stopping.wait(every):
             if not connection.in_atomic_block:  # a test runs us inside its transaction
