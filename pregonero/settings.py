@@ -323,6 +323,7 @@ LOGGING = {
 PREGONERO_URGENT_REVIEW_HOURS = env_int("PREGONERO_URGENT_REVIEW_HOURS", 4)
 PREGONERO_DEFAULT_ORG = os.environ.get("PREGONERO_DEFAULT_ORG", "cvp")
 
+
 # Social networks (issue 3).
 # Tokens are encrypted at rest with Fernet keys. PREGONERO_TOKEN_KEYS holds one or
 # more comma-separated keys: the first encrypts, all decrypt (rotation: put the new
@@ -345,7 +346,9 @@ def _token_keys() -> list[str]:
 PREGONERO_TOKEN_KEYS = _token_keys()
 # Training mode: every network is the local practice server at this URL.
 PREGONERO_SANDBOX_URL = os.environ.get("PREGONERO_SANDBOX_URL", "").rstrip("/")
-PREGONERO_TRAINING = bool(PREGONERO_SANDBOX_URL) or env_bool("PREGONERO_TRAINING", False)
+PREGONERO_TRAINING = bool(PREGONERO_SANDBOX_URL) or env_bool(
+    "PREGONERO_TRAINING", False
+)
 # Per network: the app's OAuth client and, when needed, other endpoints or an API
 # version, from PREGONERO_<NETWORK>_CLIENT_ID, _CLIENT_SECRET, _API_VERSION.
 PREGONERO_NETWORKS = {
@@ -357,19 +360,31 @@ PREGONERO_NETWORKS = {
     for slug in ("facebook", "instagram", "x", "youtube", "linkedin", "tiktok")
 }
 PREGONERO_HTTP_TIMEOUT = float(os.environ.get("PREGONERO_HTTP_TIMEOUT", "30"))
-PREGONERO_HTTP_CONNECT_TIMEOUT = float(os.environ.get("PREGONERO_HTTP_CONNECT_TIMEOUT", "5"))
+PREGONERO_HTTP_CONNECT_TIMEOUT = float(
+    os.environ.get("PREGONERO_HTTP_CONNECT_TIMEOUT", "5")
+)
 # E-mail the channel's custodians this many days before a token expires.
 PREGONERO_TOKEN_ALERT_DAYS = env_int("PREGONERO_TOKEN_ALERT_DAYS", 7)
 # Refresh an access token when it has less than this left.
-PREGONERO_TOKEN_REFRESH_MARGIN_SECONDS = env_int("PREGONERO_TOKEN_REFRESH_MARGIN_SECONDS", 600)
+PREGONERO_TOKEN_REFRESH_MARGIN_SECONDS = env_int(
+    "PREGONERO_TOKEN_REFRESH_MARGIN_SECONDS", 600
+)
 # A worker that has not beaten for this long is dead: its publication in flight
 # becomes "sin confirmar" and is reconciled.
-PREGONERO_WORKER_BEAT_SECONDS = float(os.environ.get("PREGONERO_WORKER_BEAT_SECONDS", "2"))
-PREGONERO_WORKER_DEAD_SECONDS = float(os.environ.get("PREGONERO_WORKER_DEAD_SECONDS", "15"))
+PREGONERO_WORKER_BEAT_SECONDS = float(
+    os.environ.get("PREGONERO_WORKER_BEAT_SECONDS", "2")
+)
+PREGONERO_WORKER_DEAD_SECONDS = float(
+    os.environ.get("PREGONERO_WORKER_DEAD_SECONDS", "15")
+)
 # Wait this long after an unknown outcome before reading the account's posts.
-PREGONERO_RECONCILE_AFTER_SECONDS = float(os.environ.get("PREGONERO_RECONCILE_AFTER_SECONDS", "20"))
+PREGONERO_RECONCILE_AFTER_SECONDS = float(
+    os.environ.get("PREGONERO_RECONCILE_AFTER_SECONDS", "20")
+)
 # Publications are handed to the workers this many seconds before they are due.
-PREGONERO_DISPATCH_LEAD_SECONDS = float(os.environ.get("PREGONERO_DISPATCH_LEAD_SECONDS", "2"))
+PREGONERO_DISPATCH_LEAD_SECONDS = float(
+    os.environ.get("PREGONERO_DISPATCH_LEAD_SECONDS", "2")
+)
 PREGONERO_MAX_PUBLISH_ATTEMPTS = env_int("PREGONERO_MAX_PUBLISH_ATTEMPTS", 6)
 # Signed media links the networks fetch from (Instagram, Facebook file_url).
 PREGONERO_MEDIA_LINK_SECONDS = env_int("PREGONERO_MEDIA_LINK_SECONDS", 6 * 3600)

@@ -228,6 +228,15 @@ def png_bytes(
     return buffer
 
 
+def jpeg_bytes(
+    size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (30, 90, 160)
+) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    buffer.seek(0)
+    return buffer
+
+
 def make_need(w: World, user: User | None = None, **kw: Any) -> Need:
     data = {
         "title": "Jornada de titulación en San Cristóbal",
@@ -282,7 +291,7 @@ def to_design(w: World, piece: Piece) -> Piece:
 
 def add_image(w: World, piece: Piece, alt: str = "Familia frente a su casa.") -> Any:
     return content.add_asset(
-        w.designer, piece, png_bytes(), original_name="pieza.png", alt_text=alt
+        w.designer, piece, jpeg_bytes(), original_name="pieza.jpg", alt_text=alt
     )
 
 

@@ -558,6 +558,7 @@ def submit_text(
             _("Escriba y guarde el texto antes de enviarlo a revisión."),
             errors={"body": [_("No hay texto guardado.")]},
         )
+    _check_network_rules(piece, version, None, text_only=True)
     _move(piece, transition)
     record(
         user,
@@ -604,6 +605,32 @@ def _clean_checklist(
             errors={"checklist": missing},
         )
     return answers
+
+
+def _check_network_rules(
+    piece: Piece,
+    text_version: TextVersion,
+    asset_set: AssetSet | None,
+    *,
+    text_only: bool,
+) -> None:
+    """Each channel's network rules (length measured the network's way, media,
+    alt text), with messages that name the channel, the field and the limit."""
+    from pregonero.publishing.validation import check_piece, errors_by_channel
+
+    problems = errors_by_channel(
+        check_piece(piece, text_version, asset_set, text_only=text_only)
+    )
+    if problems:
+        details = " ".join(
+            f"{channel}: {' '.join(messages)}" for channel, messages in problems.items()
+        )
+        raise ValidationFailed(
+            _("El contenido no cumple las reglas de las redes. %(details)s")
+            % {"details": details},
+            code="network_rules",
+            extra={"channels": problems},
+        )
 
 
 def _seal(
@@ -673,6 +700,9 @@ def _decide(
         action != PieceAction.RETURN_TEXT and action != PieceAction.RETURN_DESIGN
     )
     answers = _clean_checklist(transition.control_point, checklist, approving)
+    if transition.seals:
+        # Nothing gets the visto bueno that a network of the piece would refuse.
+        _check_network_rules(piece, text_version, asset_set, text_only=False)
     delegation = acting_as_delegate(user, Perm.PIECE_REVIEW)
     updates: dict[str, Any] = {}
     if action == PieceAction.APPROVE_TEXT_FINAL:

@@ -65,7 +65,11 @@ class Organization(models.Model):
     @property
     def institutional_domains(self) -> list[str]:
         """The entity's e-mail domains: the configured ones, else the mailbox's."""
-        domains = [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+        domains = [
+            d.strip().lower().lstrip("@")
+            for d in self.email_domains.split(",")
+            if d.strip()
+        ]
         if not domains and "@" in self.mailbox:
             domains = [self.mailbox.rsplit("@", 1)[1].lower()]
         return domains
@@ -229,7 +233,9 @@ class Channel(OrgScopedModel):
     recovery_email = models.EmailField(
         _("correo institucional de recuperación"),
         blank=True,
-        help_text=_("Buzón de la entidad con el que se recupera la cuenta (no personal)."),
+        help_text=_(
+            "Buzón de la entidad con el que se recupera la cuenta (no personal)."
+        ),
     )
     active = models.BooleanField(_("activo"), default=True)
 

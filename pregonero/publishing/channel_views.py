@@ -121,7 +121,7 @@ def channel_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     can_manage = has_perm(user, Perm.CHANNEL_MANAGE)
     instance_form = InstanceForm(request.POST if "instance" in request.POST else None)
     password_form = AppPasswordForm(
-        request.POST if "app_password" in request.POST else None
+        request.POST if "password_connect" in request.POST else None
     )
     disconnect_form = ReasonForm(
         request.POST if "disconnect" in request.POST else None, prefix="disconnect"
@@ -185,7 +185,7 @@ def _handle_post(
                 user, channel, redirect_uri=callback_uri(request), base_url=base_url
             )
             return redirect(url)
-        if "app_password" in request.POST and password_form.is_valid():
+        if "password_connect" in request.POST and password_form.is_valid():
             data = password_form.cleaned_data
             channels.connect_with_password(
                 user,
@@ -213,7 +213,7 @@ def _handle_post(
     except DomainError as exc:
         target = (
             password_form
-            if "app_password" in request.POST
+            if "password_connect" in request.POST
             else disconnect_form
             if "disconnect" in request.POST
             else instance_form

@@ -21,7 +21,11 @@ def media_file(
 ) -> MediaRef:
     """A design file on disk as adapters receive it."""
     if data is None:
-        data = png_bytes().getvalue() if kind == "image" else b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+        data = (
+            png_bytes().getvalue()
+            if kind == "image"
+            else b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+        )
     path = tmp_path / name
     path.write_bytes(data)
     defaults: dict[str, Any] = {"width": 1080, "height": 1080} if kind == "image" else {

@@ -13,7 +13,10 @@ from pregonero.publishing.sandbox_server import Fault, SandboxServer
 
 def test_control_endpoints_inject_a_fault(sandbox: SandboxServer) -> None:
     client = HttpClient(timeout=2)
-    client.post(f"{sandbox.url}/_control/faults", json={"kind": "status", "path": "/_nothing", "status": 503})
+    client.post(
+        f"{sandbox.url}/_control/faults",
+        json={"kind": "status", "path": "/_nothing", "status": 503},
+    )
     assert sandbox.state.faults and sandbox.state.faults[0].status == 503
 
 
@@ -30,13 +33,17 @@ def test_rate_limit_fault_carries_retry_after(sandbox: SandboxServer) -> None:
 
         return json_response({"id": sandbox.state.add_post("probe", "1", "hola")["id"]})
 
-    sandbox.state.inject(Fault(kind="status", network="probe", status=429, retry_after=7))
+    sandbox.state.inject(
+        Fault(kind="status", network="probe", status=429, retry_after=7)
+    )
     client = HttpClient(timeout=2)
     with pytest.raises(RateLimited) as caught:
         client.post(f"{sandbox.url}/probe/thing", creates=True)
     assert caught.value.retry_after == 7
     # A timeout after the handler ran: the post exists, the outcome is unknown.
-    sandbox.state.inject(Fault(kind="timeout_after_commit", network="probe", hang_seconds=1.5))
+    sandbox.state.inject(
+        Fault(kind="timeout_after_commit", network="probe", hang_seconds=1.5)
+    )
     with pytest.raises(AdapterError) as unknown:
         HttpClient(timeout=0.5).post(f"{sandbox.url}/probe/thing", creates=True)
     assert unknown.value.outcome_unknown and not unknown.value.permanent

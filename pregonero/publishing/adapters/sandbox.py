@@ -22,6 +22,14 @@ class SandboxAdapter(Adapter):
     supports_recent_posts = False
 
     def validate(self, post: OutboundPost) -> list[ValidationIssue]:
+        """The imitated network's own rules, exactly (practice must not lie)."""
+        from .registry import get_adapter_class, has_adapter
+
+        imitated = self.credentials.imitates
+        if imitated and imitated != self.slug and has_adapter(imitated):
+            rules = get_adapter_class(imitated)
+            if rules.publishes_automatically:
+                return rules(self.credentials).validate(post)
         issues: list[ValidationIssue] = []
         if not post.text.strip() and not post.media:
             issues.append(

@@ -638,7 +638,7 @@ def _register_facebook(app: SandboxApp) -> None:
             row = {
                 "id": post["id"],
                 "created_time": graph_time(post["created_at"]),
-                "permalink_url": post["permalink"],
+                "permalink_url": post.get("permalink", ""),
             }
             if post["text"]:
                 row["message"] = post["text"]

@@ -97,6 +97,20 @@ CHANNELS = [
     ("TikTok CVP (práctica)", NetworkKind.TIKTOK, "@cvp.demo.practica"),
 ]
 
+# The entity's accounts on the real networks' APIs. In training mode (`make run`)
+# they connect to the local practice networks; a person connects each one in the
+# browser, from Canales (nothing is connected in advance).
+NETWORK_CHANNELS = [
+    ("Facebook — Caja de la Vivienda Popular", NetworkKind.FACEBOOK, "CVPBogota"),
+    ("Instagram — cvpbogota", NetworkKind.INSTAGRAM, "cvpbogota"),
+    ("X — @CVPBogota", NetworkKind.X, "CVPBogota"),
+    ("YouTube — Caja de la Vivienda Popular", NetworkKind.YOUTUBE, "@CVPBogota"),
+    ("LinkedIn — Caja de la Vivienda Popular", NetworkKind.LINKEDIN, ""),
+    ("TikTok — cvpbogota", NetworkKind.TIKTOK, "cvpbogota"),
+    ("Mastodon — cvpbogota", NetworkKind.MASTODON, "cvpbogota"),
+    ("Bluesky — cvpbogota.bsky.social", NetworkKind.BLUESKY, "cvpbogota.bsky.social"),
+]
+
 PEOPLE = [
     # username, first name, last name, position, dependency code, roles
     (
@@ -179,7 +193,7 @@ def print_logins(out: Any) -> None:
 
 
 def demo_image(title: str, subtitle: str, color: tuple[int, int, int]) -> io.BytesIO:
-    """A simple 1080×1080 PNG standing in for a designed piece."""
+    """A simple 1080×1080 JPEG standing in for a designed piece."""
     image = Image.new("RGB", (1080, 1080), color)
     draw = ImageDraw.Draw(image)
     draw.rectangle((60, 60, 1020, 1020), outline=(255, 255, 255), width=8)
@@ -192,7 +206,7 @@ def demo_image(title: str, subtitle: str, color: tuple[int, int, int]) -> io.Byt
         font_size=28,
     )
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="JPEG", quality=88)
     buffer.seek(0)
     return buffer
 
@@ -272,6 +286,7 @@ def build_demo() -> str:
         short_name="CVP",
         office_name="Oficina Asesora de Comunicaciones",
         mailbox="redessociales@cajaviviendapopular.gov.co",
+        email_domains="cajaviviendapopular.gov.co",
         website="https://www.cajaviviendapopular.gov.co",
         acta_format_code="208-SADM-Ft-06",
         acta_format_version="1",
@@ -329,6 +344,15 @@ def build_demo() -> str:
         )
         for name, kind, handle in CHANNELS
     ]
+    for name, kind, handle in NETWORK_CHANNELS:
+        Channel.objects.create(
+            organization=org,
+            kind=kind,
+            name=name,
+            handle=handle,
+            owner_dependency=deps["OAC"],
+            recovery_email="redessociales@cajaviviendapopular.gov.co",
+        )
     website = Channel.objects.create(
         organization=org,
         kind=NetworkKind.MANUAL,
@@ -391,7 +415,7 @@ def build_demo() -> str:
             user,
             piece,
             demo_image(piece.title[:40], "Pieza de demostración", color),
-            original_name=f"pieza-{image_counter[0]}.png",
+            original_name=f"pieza-{image_counter[0]}.jpg",
             alt_text=alt,
         )
 
