@@ -83,12 +83,16 @@ def connect(
             },
         )
     elif channel.kind == NetworkKind.MASTODON:
-        response = client.post(
-            url, {"instance": "", "base_url": f"{sandbox.url}/mastodon"}
+        registered = client.post(
+            url, {"instance": "", "base_url": f"{sandbox.url}/mastodon"}, follow=True
         )
-        follow_consent(world, response, sandbox)
+        server = f"{sandbox.url}/mastodon"
+        assert f"Continuar en {server}" in registered.content.decode()
+        connect_url = reverse("publishing:channel_connect", args=[channel.pk])
+        follow_consent(world, client.get(connect_url, {"servidor": server}), sandbox)
     else:
-        follow_consent(world, client.post(url, {"connect": ""}), sandbox)
+        connect_url = reverse("publishing:channel_connect", args=[channel.pk])
+        follow_consent(world, client.get(connect_url), sandbox)
     return ChannelConnection.objects.get(channel=channel)
 
 
@@ -280,8 +284,8 @@ def test_oauth_state_is_bound_to_the_person(
     world: World, training: SandboxServer
 ) -> None:
     fb = network_channel(world, NetworkKind.FACEBOOK)
-    response = world.client(world.writer).post(
-        reverse("publishing:channel_detail", args=[fb.pk]), {"connect": ""}
+    response = world.client(world.writer).get(
+        reverse("publishing:channel_connect", args=[fb.pk])
     )
     consent = httpx.get(f"{response['Location']}&approve=1", follow_redirects=False)
     back = urllib.parse.urlsplit(consent.headers["location"])

@@ -301,8 +301,13 @@ def build_package(user: Any, piece: Any) -> bytes:
                 "texto": p.text,
                 "registrada_a_mano_por": str(p.recorded_by or ""),
                 "observaciones": p.manual_note,
+                "fe_de_erratas_de": p.erratum_of_id,
+                "retirada": p.withdrawn_at,
+                "motivo_del_retiro": p.withdraw_reason,
                 "intentos": [
                     {
+                        "operacion": a.kind,
+                        "proceso": a.worker,
                         "inicio": a.started_at,
                         "fin": a.finished_at,
                         "duracion_ms": a.duration_ms,

@@ -3,6 +3,8 @@ password, instance registration), testing and disconnecting (SEC-01)."""
 
 from __future__ import annotations
 
+import urllib.parse
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -158,6 +160,7 @@ def channel_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 channel, related=[connection] if connection else []
             ),
             "training": training(),
+            "registered_server": request.GET.get("servidor", ""),
             "alert_days": settings.PREGONERO_TOKEN_ALERT_DAYS,
             "nav": "channels",
         },
@@ -173,18 +176,20 @@ def _handle_post(
 ) -> HttpResponse | None:
     user = request.user
     try:
-        if "connect" in request.POST or (
-            "instance" in request.POST and instance_form.is_valid()
-        ):
-            base_url = (
-                instance_form.cleaned_data.get("base_url", "")
-                if instance_form.is_bound
-                else ""
+        if "instance" in request.POST and instance_form.is_valid():
+            # Register Pregonero on the instance (a change, hence POST); the
+            # authorization itself starts from a link, because a form's redirect
+            # to another site is blocked by the page's CSP (form-action 'self').
+            server = channels.register_instance(
+                user,
+                channel,
+                base_url=instance_form.cleaned_data["base_url"],
+                redirect_uri=callback_uri(request),
             )
-            url = channels.begin_oauth(
-                user, channel, redirect_uri=callback_uri(request), base_url=base_url
+            query = urllib.parse.urlencode({"servidor": server})
+            return redirect(
+                f"{reverse('publishing:channel_detail', args=[channel.pk])}?{query}"
             )
-            return redirect(url)
         if "password_connect" in request.POST and password_form.is_valid():
             data = password_form.cleaned_data
             channels.connect_with_password(
@@ -225,6 +230,24 @@ def _handle_post(
         else:
             messages.error(request, exc.message)
     return None
+
+
+@login_required
+def channel_connect(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Send the browser to the network to grant access (a link, not a form)."""
+    _require(request, Perm.CHANNEL_MANAGE)
+    channel = get_for_org(Channel.objects.all(), request, pk=pk)
+    try:
+        url = channels.begin_oauth(
+            request.user,
+            channel,
+            redirect_uri=callback_uri(request),
+            base_url=request.GET.get("servidor", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("publishing:channel_detail", channel.pk)
+    return redirect(url)
 
 
 @login_required

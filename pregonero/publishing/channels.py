@@ -246,6 +246,18 @@ def channel_of_state(user: User, state: str) -> Channel:
     return channel
 
 
+def register_instance(
+    user: User, channel: Channel, *, base_url: str, redirect_uri: str
+) -> str:
+    """Register Pregonero's app on a Mastodon instance (once); returns the server."""
+    require(user, Perm.CHANNEL_MANAGE)
+    if adapter_class(channel).connect_method != "register":
+        raise TransitionNotAllowed(_("Esta red no necesita registrar la aplicación."))
+    server = _normalise_instance(base_url)
+    _instance_app(user, channel, server, redirect_uri)
+    return server
+
+
 def _transient_connection(channel: Channel, base_url: str) -> ChannelConnection:
     """An unsaved connection carrying only the host, for adapters built before connecting."""
     return ChannelConnection(

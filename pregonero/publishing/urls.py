@@ -15,4 +15,9 @@ urlpatterns = [
     path("canales/vuelta/", channel_views.oauth_callback, name="oauth_callback"),
     path("canales/<int:pk>/", channel_views.channel_detail, name="channel_detail"),
     path("canales/<int:pk>/editar/", channel_views.channel_edit, name="channel_edit"),
+    path(
+        "canales/<int:pk>/conectar/",
+        channel_views.channel_connect,
+        name="channel_connect",
+    ),
 ]
