@@ -10,6 +10,7 @@ the review and piece pages are checked with axe-core (WCAG 2.1 A/AA).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -373,6 +374,86 @@ def test_piece_returned_fixed_and_approved_to_visto_bueno(
     expect(writer.page.locator(".hash")).to_have_text(sealed.seal_hash)
     writer.shot("10-profesional-ve-visto-bueno")
     a11y += axe_violations(writer.page, "pieza-escritorio")
+
+    assert not errors, "\n".join(errors)
+    assert not a11y, "Violaciones serias o críticas de WCAG 2.1 A/AA:\n" + "\n".join(
+        a11y
+    )
+
+
+def test_profesional_connects_channels_and_publishes_on_each(
+    world: World, live_server: Any, browser: Browser, sandbox: Any, settings: Any
+) -> None:
+    """Done when: a Profesional connects channels in the browser against the
+    practice networks, schedules an approved piece on several, and sees each one
+    published with its permalink — or failed with a reason she understands."""
+    from django.utils import timezone
+
+    from pregonero.core.models import Channel, NetworkKind
+    from pregonero.publishing import actions
+    from pregonero.publishing.models import Publication, PublicationStatus
+
+    from .conftest import approved_piece
+
+    settings.PREGONERO_SANDBOX_URL = sandbox.url
+    settings.PREGONERO_TRAINING = True
+    fb = Channel.objects.create(
+        organization=world.org, kind=NetworkKind.FACEBOOK, name="Facebook CVP"
+    )
+    x = Channel.objects.create(organization=world.org, kind=NetworkKind.X, name="X CVP")
+    errors: list[str] = []
+    a11y: list[str] = []
+    writer = Session(browser, live_server.url, errors, **DESKTOP)
+    writer.login(world.writer.username)
+    writer.expect_logged_in(world.writer.username)
+    page = writer.page
+
+    # 1. From Canales, she connects Facebook and X on the networks' consent pages.
+    for channel, label in ((fb, "Facebook"), (x, "X (Twitter)")):
+        writer.go("/publicaciones/canales/")
+        expect(page.get_by_text("Modo de entrenamiento").first).to_be_visible()
+        page.get_by_role("link", name=channel.name).click()
+        page.get_by_role("link", name=f"Conectar {label}").click()
+        expect(page).to_have_url(re.compile("^" + re.escape(sandbox.url)))
+        expect(page.get_by_text("Pregonero pide permiso")).to_be_visible()
+        page.get_by_role("button", name="Autorizar").click()
+        expect(
+            page.get_by_role("status").filter(has_text="Canal conectado")
+        ).to_be_visible()
+        expect(page.get_by_text("Conectado", exact=True)).to_be_visible()
+    writer.shot("11-canal-conectado")
+    a11y += axe_violations(page, "canal")
+    writer.go("/publicaciones/canales/")
+    a11y += axe_violations(page, "canales")
+
+    # 2. She schedules an approved piece on both channels, "publicar ahora".
+    piece = approved_piece(world, channels=[fb, x])
+    writer.go(f"/publicaciones/pieza/{piece.pk}/")
+    page.get_by_label("Publicar ahora").check()
+    page.get_by_role("button", name="Programar").click()
+    expect(page.get_by_role("status").filter(has_text="Programada en")).to_be_visible()
+    # The scheduler and the worker (in-process here) publish what is due.
+    actions.dispatch_due()
+    pubs = {p.channel_id: p for p in Publication.objects.filter(piece=piece)}
+    assert {p.status for p in pubs.values()} == {PublicationStatus.PUBLISHED}, [
+        p.last_error for p in pubs.values()
+    ]
+
+    # 3. Each publication shows its permalink, which opens the post on the network.
+    writer.go(f"/publicaciones/{pubs[x.pk].pk}/")
+    link = page.get_by_role("link", name=pubs[x.pk].permalink)
+    expect(link).to_be_visible()
+    expect(page.get_by_text("Publicada").first).to_be_visible()
+    writer.shot("12-publicada-con-enlace")
+    a11y += axe_violations(page, "publicacion")
+    link.click()
+    expect(page).to_have_url(pubs[x.pk].permalink)
+    expect(page.get_by_text("Red de práctica")).to_be_visible()
+    assert (
+        len(sandbox.state.live_posts("facebook")) == 1
+        and len(sandbox.state.live_posts("x")) == 1
+    )
+    assert timezone.now() >= pubs[fb.pk].published_at
 
     assert not errors, "\n".join(errors)
     assert not a11y, "Violaciones serias o críticas de WCAG 2.1 A/AA:\n" + "\n".join(

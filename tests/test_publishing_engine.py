@@ -179,16 +179,20 @@ def test_every_connect_method_and_per_channel_status(
         NetworkKind.LINKEDIN,
     ]
     chans = [network_channel(world, k) for k in kinds]
-    for channel in chans[:4]:
+    for channel in chans:
         assert connect(world, channel, training).status == ConnectionStatus.CONNECTED, (
             channel
         )
-    linkedin = chans[4]  # never connected
+    linkedin = chans[4]
     piece = approved_piece(world, channels=chans)
     pubs = [
         actions.schedule_publication(world.writer, piece, c, timezone.now())
         for c in chans
     ]
+    # The LinkedIn account is disconnected between scheduling and publishing.
+    channels.disconnect(
+        world.writer, linkedin, reason="Cambio de administrador de la página"
+    )
     actions.dispatch_due()
     statuses = {p.channel.kind: Publication.objects.get(pk=p.pk) for p in pubs}
     for kind in kinds[:4]:
@@ -782,3 +786,14 @@ def test_signed_media_links(world: World, db: Any, settings: Any) -> None:
         + datetime.timedelta(seconds=settings.PREGONERO_MEDIA_LINK_SECONDS + 5)
     ):
         assert anonymous.get(path).status_code == 404
+
+
+def test_scheduling_on_an_unconnected_channel_is_refused(
+    world: World, training: SandboxServer
+) -> None:
+    fb = network_channel(world, NetworkKind.FACEBOOK)
+    piece = approved_piece(world, channels=[fb])
+    with pytest.raises(ValidationFailed) as refused:
+        actions.schedule_publication(world.writer, piece, fb, timezone.now())
+    assert "no está conectado" in refused.value.message
+    assert not Publication.objects.filter(channel=fb).exists()

@@ -177,6 +177,17 @@ def schedule_publication(
         )
     _require_sealed(piece)
     _check_time(scheduled_at)
+    if needs_connection(channel):
+        connection = connection_of(channel)
+        if connection is None or not connection.is_usable:
+            raise ValidationFailed(
+                _(
+                    "El canal %(channel)s no está conectado: conéctelo en Canales antes de "
+                    "programar."
+                )
+                % {"channel": channel.name},
+                errors={"channels": [_("Canal sin conectar.")]},
+            )
     publication = Publication(
         organization_id=piece.organization_id,
         piece=piece,
