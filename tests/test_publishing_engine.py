@@ -797,3 +797,38 @@ def test_scheduling_on_an_unconnected_channel_is_refused(
         actions.schedule_publication(world.writer, piece, fb, timezone.now())
     assert "no está conectado" in refused.value.message
     assert not Publication.objects.filter(channel=fb).exists()
+
+
+def test_withdraw_and_resolve_through_the_api(
+    world: World, training: SandboxServer, fb_piece: tuple[Channel, Any]
+) -> None:
+    fb, piece = fb_piece
+    api = world.client(world.writer)
+    created = api.post(
+        f"/api/v1/pieces/{piece.pk}/publications",
+        {"channel_id": fb.pk},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    publication = publish_due(Publication.objects.get(pk=created.json()["id"]))
+    body = api.get(f"/api/v1/publications/{publication.pk}").json()
+    assert body["status"] == "published" and body["attempts"][0]["kind"] == "publish"
+    refused = api.post(
+        f"/api/v1/publications/{publication.pk}/withdraw",
+        {"reason": ""},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    gone = api.post(
+        f"/api/v1/publications/{publication.pk}/withdraw",
+        {"reason": "Se publicó con un dato errado"},
+        content_type="application/json",
+    )
+    assert gone.status_code == 200 and gone.json()["status"] == "withdrawn"
+    assert training.state.live_posts("facebook") == []
+    wrong_state = api.post(
+        f"/api/v1/publications/{publication.pk}/resolve",
+        {"published": False},
+        content_type="application/json",
+    )
+    assert wrong_state.status_code == 409

@@ -107,3 +107,36 @@ def test_api_lists_do_not_grow_with_data(world: World, path: str) -> None:
     with CaptureQueriesContext(connection) as large:
         assert client.get(f"/api/v1{path}").status_code == 200
     assert len(large) == len(small), path
+
+
+def test_channel_inventory_does_not_grow_with_channels(world: World) -> None:
+    from pregonero.core.models import Channel, NetworkKind
+    from pregonero.publishing.adapters.base import TokenSet
+    from pregonero.publishing.channels import store_connection
+
+    def add(n: int) -> None:
+        for i in range(n):
+            channel = Channel.objects.create(
+                organization=world.org,
+                kind=NetworkKind.X,
+                name=f"X {Channel.objects.count()}-{i}",
+            )
+            store_connection(
+                world.writer,
+                channel,
+                TokenSet(f"a{i}", f"r{i}", account_id=f"{channel.pk}"),
+            )
+
+    client = world.client(world.writer)
+    _token, secret = create_api_token(world.writer, name="conteo")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    api.get("/api/v1/me")
+    add(1)
+    small = count(client, reverse("publishing:channel_list"))
+    with CaptureQueriesContext(connection) as api_small:
+        assert api.get("/api/v1/channels").status_code == 200
+    add(4)
+    assert count(client, reverse("publishing:channel_list")) == small
+    with CaptureQueriesContext(connection) as api_large:
+        assert api.get("/api/v1/channels").status_code == 200
+    assert len(api_large) == len(api_small)
