@@ -377,6 +377,10 @@ PREGONERO_WORKER_BEAT_SECONDS = float(
 PREGONERO_WORKER_DEAD_SECONDS = float(
     os.environ.get("PREGONERO_WORKER_DEAD_SECONDS", "15")
 )
+# A claim older than this is lost even if its worker still beats (a stuck thread).
+PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS = env_int(
+    "PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS", 6 * 3600
+)
 # Wait this long after an unknown outcome before reading the account's posts.
 PREGONERO_RECONCILE_AFTER_SECONDS = float(
     os.environ.get("PREGONERO_RECONCILE_AFTER_SECONDS", "20")

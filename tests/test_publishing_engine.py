@@ -832,3 +832,47 @@ def test_withdraw_and_resolve_through_the_api(
         content_type="application/json",
     )
     assert wrong_state.status_code == 409
+
+
+def test_a_post_that_cannot_be_recorded_is_reconciled(
+    world: World,
+    training: SandboxServer,
+    fb_piece: tuple[Channel, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import DatabaseError
+
+    fb, piece = fb_piece
+    original = actions._record_success
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("la base no respondió")
+
+    monkeypatch.setattr(actions, "_record_success", broken)
+    monkeypatch.setattr(actions.time, "sleep", lambda seconds: None)
+    publication = publish_due(
+        actions.schedule_publication(world.writer, piece, fb, timezone.now())
+    )
+    assert publication.status == PublicationStatus.UNCONFIRMED
+    assert len(training.state.live_posts("facebook")) == 1
+    monkeypatch.setattr(actions, "_record_success", original)
+    actions.dispatch_reconciliations()
+    publication.refresh_from_db()
+    assert publication.status == PublicationStatus.PUBLISHED
+    assert len(training.state.live_posts("facebook")) == 1
+
+
+def test_a_claim_stuck_in_a_live_worker_is_released_after_the_limit(
+    world: World, training: SandboxServer, fb_piece: tuple[Channel, Any], settings: Any
+) -> None:
+    fb, piece = fb_piece
+    publication = actions.schedule_publication(world.writer, piece, fb, timezone.now())
+    actions.beat("worker:vivo:9", "worker")
+    Publication.objects.filter(pk=publication.pk).update(
+        status=PublicationStatus.PUBLISHING,
+        claimed_by="worker:vivo:9",
+        claimed_at=timezone.now() - datetime.timedelta(hours=7),
+    )
+    assert actions.reap_lost_claims() == 1
+    publication.refresh_from_db()
+    assert publication.status == PublicationStatus.UNCONFIRMED

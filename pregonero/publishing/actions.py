@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -40,7 +40,7 @@ from pregonero.core.models import Channel
 from pregonero.intake.actions import mark_attended_if_done
 
 from . import wakeup
-from .adapters.base import Adapter, AdapterError, MediaRef, OutboundPost
+from .adapters.base import Adapter, AdapterError, MediaRef, OutboundPost, Receipt
 from .adapters.errors import AuthError, ContentRejected
 from .channels import ensure_fresh_token, token_rejected
 from .media_links import media_link
@@ -701,6 +701,41 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
             code="crash",
         )
         return _record_failure(publication, failure, started_at, started, worker, post)
+    # The post exists: record it, retrying a passing database error; if it
+    # cannot be recorded, reconciliation will find it (never a second post).
+    for retry in range(3):
+        try:
+            _record_success(
+                publication, receipt, post, started_at, started, worker, connection
+            )
+        except DatabaseError:
+            logger.exception(
+                "could not record publication %s as published", publication_id
+            )
+            time.sleep(0.5 * (retry + 1))
+        else:
+            return PublishOutcome("published", receipt.permalink)
+    failure = AdapterError(
+        _(
+            "La red recibió la publicación pero no se pudo registrar; se comprobará en la cuenta."
+        ),
+        outcome_unknown=True,
+        code="record",
+    )
+    return _record_failure(publication, failure, started_at, started, worker, post)
+
+
+def _record_success(
+    publication: Publication,
+    receipt: Receipt,
+    post: OutboundPost,
+    started_at: datetime.datetime,
+    started: float,
+    worker: str,
+    connection: ChannelConnection | None,
+) -> None:
+    piece = publication.piece
+    channel = publication.channel
     with transaction.atomic():
         _mark_published(
             publication,
@@ -738,7 +773,6 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
             organization=publication.organization_id,
         )
         _after_published(None, publication)
-    return PublishOutcome("published", receipt.permalink)
 
 
 def _usable_connection(
@@ -963,10 +997,19 @@ def reap_lost_claims(now: datetime.datetime | None = None) -> int:
         ).values_list("name", flat=True)
     )
     count = 0
+    hard_limit = now - datetime.timedelta(
+        seconds=settings.PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS
+    )
     for publication in Publication.objects.filter(
         status=PublicationStatus.PUBLISHING, claimed_at__lt=now - dead_after
     ).select_related("channel"):
-        if publication.claimed_by in alive:
+        # A live worker keeps its claim, unless the call has lasted beyond any
+        # upload's reason (a thread stuck or lost inside a live process).
+        if (
+            publication.claimed_by in alive
+            and publication.claimed_at
+            and publication.claimed_at > hard_limit
+        ):
             continue
         with transaction.atomic():
             if not Publication.objects.filter(
