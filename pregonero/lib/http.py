@@ -10,7 +10,9 @@ blindly). Network adapters add their own reading of error bodies through
 from __future__ import annotations
 
 import datetime
+import http.cookiejar
 import email.utils
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -70,7 +72,13 @@ class HttpClient:
         connect = connect_timeout or float(
             getattr(settings, "PREGONERO_HTTP_CONNECT_TIMEOUT", 5)
         )
+        # No cookie jar: the client is shared by every channel's adapter, and no
+        # network's state may leak from one account to another.
+        no_cookies = http.cookiejar.CookieJar(
+            policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+        )
         self.client = httpx.Client(
+            cookies=no_cookies,
             timeout=httpx.Timeout(read, connect=connect),
             headers={"User-Agent": f"Pregonero/0.1 (+{settings.SITE_URL})"},
             transport=transport,
@@ -142,6 +150,28 @@ class HttpClient:
 
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", url, **kwargs)
+
+
+_local = threading.local()
+
+
+def shared_client() -> HttpClient:
+    """This thread's client (one connection pool per thread, reused by every
+    adapter), rebuilt when the timeout settings change."""
+    key = (
+        float(getattr(settings, "PREGONERO_HTTP_TIMEOUT", 30)),
+        float(getattr(settings, "PREGONERO_HTTP_CONNECT_TIMEOUT", 5)),
+    )
+    cached: tuple[tuple[float, float], HttpClient] | None = getattr(
+        _local, "client", None
+    )
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if cached is not None:
+        cached[1].close()
+    client = HttpClient(timeout=key[0], connect_timeout=key[1])
+    _local.client = (key, client)
+    return client
 
 
 def default_error(response: httpx.Response) -> AdapterError:

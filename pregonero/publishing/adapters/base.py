@@ -223,11 +223,11 @@ class Adapter(ABC):
         network: NetworkSettings | None = None,
         http: Any = None,
     ) -> None:
-        from pregonero.lib.http import HttpClient
+        from pregonero.lib.http import shared_client
 
         self.credentials = credentials
         self.network = network or self.defaults
-        self.http = http or HttpClient()
+        self.http = http or shared_client()
 
     # -- content ---------------------------------------------------------------
 
