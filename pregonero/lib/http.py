@@ -10,8 +10,8 @@ blindly). Network adapters add their own reading of error bodies through
 from __future__ import annotations
 
 import datetime
-import http.cookiejar
 import email.utils
+import http.cookiejar
 import threading
 import time
 from collections.abc import Callable
