@@ -10,7 +10,7 @@ SANDBOX_PORT ?= 8001
 # Test workers for pytest-xdist ("auto" = one per CPU).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench install clean messages
+.PHONY: run test lint typecheck test-sqlite test-postgres bench bench-publishing install clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@if [ ! -x $(PY) ]; then \
@@ -60,6 +60,10 @@ test-postgres: install
 ## make bench: the benchmarks in benchmarks/ (medians and ratios).
 bench: install
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+## make bench-publishing: precision, chaos, throughput and memory of publishing (PostgreSQL, ~20 min).
+bench-publishing: install
+	$(PY) benchmarks/publishing.py $(BENCH_ARGS)
 
 messages: install
 	cd pregonero && ../$(PY) ../manage.py makemessages -l es --no-obsolete && ../$(PY) ../manage.py compilemessages

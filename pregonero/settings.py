@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "pregonero.planning",
     "pregonero.content",
     "pregonero.publishing",
+    "pregonero.analytics",
     "pregonero.api",
     "pregonero.core.admin_apps.PregoneroAdminConfig",
     "django.contrib.auth",

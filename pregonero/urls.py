@@ -13,6 +13,7 @@ urlpatterns = [
     path("piezas/", include("pregonero.content.urls")),
     path("publicaciones/", include("pregonero.publishing.urls")),
     path("encargos/", include("pregonero.accounts.urls")),
+    path("estadisticas/", include("pregonero.analytics.urls")),
     path("api/v1/", api.urls),
     path("cuenta/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -45,17 +45,22 @@ class Perm(StrEnum):
     DELEGATION_MANAGE = "delegation.manage"
     ORG_ADMIN = "org.admin"
     READ_ALL = "read.all"
+    STATS_VIEW = "stats.view"
+    METRICS_IMPORT = "metrics.import"
+    REPORT_WRITE = "report.write"
+    REPORT_APPROVE = "report.approve"
 
 
 # Powers that the Jefe's delegate (encargo) exercises during the delegation.
 JEFE_DELEGABLE = {
     Perm.NEED_TRIAGE,
+    Perm.REPORT_APPROVE,
     Perm.PIECE_REVIEW,
     Perm.PIECE_CANCEL,
     Perm.MEETING_ISSUE,
 }
 
-_OAC_READ = {Perm.NEED_VIEW_ALL, Perm.PIECE_VIEW, Perm.READ_ALL}
+_OAC_READ = {Perm.NEED_VIEW_ALL, Perm.PIECE_VIEW, Perm.READ_ALL, Perm.STATS_VIEW}
 
 ROLE_PERMS: dict[str, set[Perm]] = {
     Role.JEFE: _OAC_READ
@@ -73,6 +78,8 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.EVIDENCE_EXPORT,
         Perm.CONTROL_REGISTER,
         Perm.DELEGATION_MANAGE,
+        Perm.METRICS_IMPORT,
+        Perm.REPORT_WRITE,
     },
     Role.PROFESIONAL: _OAC_READ
     | {
@@ -87,11 +94,13 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.PUBLISH,
         Perm.CHANNEL_MANAGE,
         Perm.EVIDENCE_EXPORT,
+        Perm.METRICS_IMPORT,
+        Perm.REPORT_WRITE,
     },
     Role.ESTRATEGIA: _OAC_READ
     | {Perm.NEED_CREATE, Perm.MEETING_MANAGE, Perm.PLAN_MANAGE, Perm.PLAN_COMMENT},
     Role.ENLACE: {Perm.NEED_CREATE, Perm.PLAN_COMMENT},
-    Role.DIRECTIVO: {Perm.NEED_CREATE},
+    Role.DIRECTIVO: {Perm.NEED_CREATE, Perm.STATS_VIEW},
     Role.AUDITOR: _OAC_READ
     | {Perm.AUDIT_VIEW, Perm.EVIDENCE_EXPORT, Perm.CONTROL_REGISTER},
     Role.ADMIN: {

@@ -21,7 +21,17 @@ from ninja.renderers import JSONRenderer
 
 from pregonero.core.errors import DomainError
 
-from . import channels, content, intake, planning, publishing, records
+from . import (
+    channels,
+    content,
+    intake,
+    metric_imports,
+    metrics,
+    planning,
+    publishing,
+    records,
+    reports,
+)
 from .base import AUTH
 
 
@@ -160,3 +170,6 @@ api.add_router("/", planning.router)
 api.add_router("/", content.router)
 api.add_router("/", publishing.router)
 api.add_router("/", channels.router)
+api.add_router("/", metrics.router)
+api.add_router("/", metric_imports.router)
+api.add_router("/", reports.router)
