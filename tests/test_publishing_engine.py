@@ -345,6 +345,47 @@ def test_timeout_after_the_post_was_created_is_reconciled_not_resent(
     ).exists()
 
 
+def test_a_duplicate_refusal_after_an_unknown_outcome_never_fails_nor_reposts(
+    world: World, training: SandboxServer, settings: Any
+) -> None:
+    """Reconciliation could not see the post (here: its time on the network is
+    outside the window read back), so the publication went back to the queue; the
+    network then refuses the same text as a duplicate. That proves the earlier
+    attempt published it: the publication is *sin confirmar* again, not failed."""
+    x = network_channel(world, NetworkKind.X)
+    connect(world, x, training)
+    piece = approved_piece(world, channels=[x])
+    settings.PREGONERO_HTTP_TIMEOUT = 0.5
+    training.state.inject(
+        Fault(
+            kind="timeout_after_commit",
+            network="x",
+            path="/x/2/tweets",
+            method="POST",
+            hang_seconds=1.5,
+        )
+    )
+    publication = publish_due(
+        actions.schedule_publication(world.writer, piece, x, timezone.now())
+    )
+    assert publication.status == PublicationStatus.UNCONFIRMED
+    [stored] = training.state.live_posts("x")
+    stored["created_at"] -= datetime.timedelta(hours=1)
+    actions.dispatch_reconciliations()
+    publication.refresh_from_db()
+    assert publication.status == PublicationStatus.SCHEDULED
+    actions.dispatch_due()
+    publication.refresh_from_db()
+    assert publication.status == PublicationStatus.UNCONFIRMED
+    assert "ya existe" in publication.last_error
+    assert len(training.state.live_posts("x")) == 1
+    assert [a.outcome for a in publication.attempts.order_by("started_at")] == [
+        "unknown",
+        "not_found",
+        "unknown",
+    ]
+
+
 def test_connection_dropped_before_the_network_acted_is_sent_again(
     world: World, training: SandboxServer, fb_piece: tuple[Channel, Any]
 ) -> None:

@@ -13,6 +13,7 @@ import random
 import socket
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +42,7 @@ from pregonero.intake.actions import mark_attended_if_done
 
 from . import wakeup
 from .adapters.base import Adapter, AdapterError, MediaRef, OutboundPost, Receipt
-from .adapters.errors import AuthError, ContentRejected
+from .adapters.errors import AuthError, ContentRejected, Duplicate
 from .channels import ensure_fresh_token, token_rejected
 from .media_links import media_link
 from .models import (
@@ -585,6 +586,17 @@ def worker_name() -> str:
     return _worker_name or f"worker:{socket.gethostname()}:{os.getpid()}"
 
 
+def _note_success(connection_id: int) -> None:
+    """Mark the connection as working, outside the publishing transaction and at
+    most once a minute: every post of a busy channel would otherwise queue on
+    this one row while holding the audit chain."""
+    now = timezone.now()
+    ChannelConnection.objects.filter(pk=connection_id).filter(
+        Q(last_success_at__isnull=True)
+        | Q(last_success_at__lt=now - datetime.timedelta(seconds=60))
+    ).update(last_success_at=now)
+
+
 def _attempt(
     publication: Publication,
     *,
@@ -691,6 +703,13 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
     except AdapterError as exc:
         if isinstance(exc, AuthError) and connection is not None and connection.pk:
             token_rejected(connection, exc)
+        if (
+            isinstance(exc, Duplicate)
+            and publication.attempts.filter(kind="publish", outcome="unknown").exists()
+        ):
+            return _duplicate_after_unknown(
+                publication, exc, started_at, started, worker, post
+            )
         return _record_failure(publication, exc, started_at, started, worker, post)
     except Exception as exc:  # an adapter bug must not leave the row "publishing"
         logger.exception("adapter crashed publishing %s", publication_id)
@@ -725,6 +744,34 @@ def publish_now(publication_id: int, worker: str = "") -> PublishOutcome:
     return _record_failure(publication, failure, started_at, started, worker, post)
 
 
+def _duplicate_after_unknown(
+    publication: Publication,
+    exc: AdapterError,
+    started_at: datetime.datetime,
+    started: float,
+    worker: str,
+    post: OutboundPost,
+) -> PublishOutcome:
+    """The network refuses the post as a duplicate after an attempt whose outcome
+    was unknown: that attempt did publish it. Back to *sin confirmar* so that
+    reconciliation finds the post (never failed, never a second post); if
+    reconciliation has already looked in vain twice, a person decides."""
+    failure = AdapterError(
+        _(
+            "La red indica que la publicación ya existe (un intento anterior quedó sin "
+            "confirmar): %(error)s"
+        )
+        % {"error": exc.message},
+        outcome_unknown=True,
+        code="duplicate",
+    )
+    outcome = _record_failure(publication, failure, started_at, started, worker, post)
+    looked = publication.attempts.filter(kind="reconcile", outcome="not_found").count()
+    if looked >= 2:
+        return _ask_a_person(publication, started_at, started, worker)
+    return outcome
+
+
 def _record_success(
     publication: Publication,
     receipt: Receipt,
@@ -754,9 +801,7 @@ def _record_success(
             summary=_summary(publication, post),
         )
         if connection is not None and connection.pk:
-            ChannelConnection.objects.filter(pk=connection.pk).update(
-                last_success_at=timezone.now()
-            )
+            transaction.on_commit(partial(_note_success, connection.pk))
         publication.refresh_from_db()
         record(
             None,
