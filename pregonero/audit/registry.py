@@ -100,6 +100,22 @@ ACTION_LABELS: dict[str, Promise] = {
     "publishing.channel.expiry_alert": _("Aviso de vencimiento del acceso enviado"),
     "publishing.channel.disconnected": _("Canal desconectado"),
     "publishing.channel.keys_rotated": _("Llaves de cifrado rotadas"),
+    # analytics: the management report (activity 15)
+    "analytics.report.drafted": _("Borrador del informe de gestión creado"),
+    "analytics.report.refreshed": _("Cifras del informe actualizadas"),
+    "analytics.report.edited": _("Textos del informe modificados"),
+    "analytics.report.submitted": _("Informe enviado a aprobación"),
+    "analytics.report.approved": _("Informe de gestión aprobado"),
+    "analytics.report.returned": _("Informe devuelto con comentarios"),
+    "analytics.report.reopened": _("Nueva versión del informe abierta"),
+    # analytics: imports of hand-downloaded exports
+    "analytics.import.previewed": _("Archivo de estadísticas cargado (vista previa)"),
+    "analytics.import.imported": _("Archivo de estadísticas importado"),
+    "analytics.import.discarded": _("Importación de estadísticas descartada"),
+    "analytics.import.refused": _("Archivo de estadísticas rechazado"),
+    "analytics.column_mapping.saved": _("Asignación de columnas guardada"),
+    # analytics: collection from the networks
+    "analytics.collection.requested": _("Recolección de estadísticas solicitada"),
 }
 
 
