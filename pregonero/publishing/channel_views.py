@@ -23,6 +23,7 @@ from pregonero.core.models import Channel
 from pregonero.core.viewutils import AuthedHttpRequest, get_for_org
 
 from . import channels
+from .adapters.base import Adapter
 from .forms import (
     AppPasswordForm,
     ChannelForm,
@@ -128,6 +129,8 @@ def channel_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     disconnect_form = ReasonForm(
         request.POST if "disconnect" in request.POST else None, prefix="disconnect"
     )
+    if request.method == "POST" and "collect_metrics" in request.POST:
+        return _collect_metrics(request, channel)
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
@@ -162,9 +165,46 @@ def channel_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "training": training(),
             "registered_server": request.GET.get("servidor", ""),
             "alert_days": settings.PREGONERO_TOKEN_ALERT_DAYS,
+            **_metrics_context(request, channel, cls),
             "nav": "channels",
         },
     )
+
+
+def _metrics_context(
+    request: AuthedHttpRequest, channel: Channel, cls: type[Adapter]
+) -> dict[str, object]:
+    """The collection status of the channel's statistics (activity 15)."""
+    from pregonero.analytics.collect import status_for
+
+    if not cls.supports_metrics:
+        return {"metrics_status": None}
+    user = request.user
+    return {
+        "metrics_status": status_for(channel),
+        "can_collect": has_perm(user, Perm.CHANNEL_MANAGE)
+        or has_perm(user, Perm.METRICS_IMPORT),
+    }
+
+
+def _collect_metrics(request: AuthedHttpRequest, channel: Channel) -> HttpResponse:
+    """The "Recolectar ahora" button."""
+    from pregonero.analytics.collect import request_collection
+
+    try:
+        request_collection(request.user, channel)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Recolección de estadísticas en cola; el estado se actualiza al terminar."
+            ),
+        )
+    return redirect("publishing:channel_detail", channel.pk)
 
 
 def _handle_post(

@@ -552,3 +552,17 @@ def test_find_post_counts_a_post_made_in_the_same_second_as_since(
     assert adapter.find_post(post("Otro texto"), since) is None
     later = since + datetime.timedelta(seconds=1)
     assert adapter.find_post(post(), later) is None
+
+
+def test_find_post_reads_back_past_many_newer_posts(sandbox: SandboxServer) -> None:
+    """A busy page: the uncertain post lies under 130 newer ones (Graph pages of
+    at most 100, followed by the ``after`` cursor)."""
+    since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=5)
+    adapter = make_adapter(sandbox)
+    target = adapter.publish(post("La publicación incierta"))
+    for n in range(130):
+        adapter.publish(post(f"Publicación posterior número {n}"))
+    found = adapter.find_post(post("La publicación incierta"), since)
+    assert found is not None and found.platform_id == target.platform_id
+    assert adapter.find_post(post("Nunca publicada"), since) is None
+    assert len(adapter.recent_posts(120)) == 120

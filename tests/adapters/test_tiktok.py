@@ -382,7 +382,9 @@ def connect(sandbox: SandboxServer, adapter: TikTokAdapter, challenge: str) -> s
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
     assert url.startswith(f"{sandbox.url}/tiktok/v2/auth/authorize/?")
     assert query["client_key"] == ["app-1"] and "client_id" not in query
-    assert query["scope"] == ["user.info.basic,video.publish"]
+    assert query["scope"] == [
+        "user.info.basic,user.info.stats,video.list,video.publish"
+    ]
     response = httpx.get(url + "&approve=1")
     assert response.status_code == 302
     params = urllib.parse.parse_qs(
@@ -402,7 +404,12 @@ def test_oauth_flow_with_pkce(sandbox: SandboxServer) -> None:
     )
     assert tokens.account_id == OPEN_ID and tokens.handle == USERNAME
     assert tokens.extra["name"] == NICKNAME
-    assert tokens.scopes == ("user.info.basic", "video.publish")
+    assert tokens.scopes == (
+        "user.info.basic",
+        "user.info.stats",
+        "video.list",
+        "video.publish",
+    )
     assert tokens.refresh_token and tokens.expires_at and tokens.refresh_expires_at
     now = datetime.datetime.now(datetime.UTC)
     assert 86000 < (tokens.expires_at - now).total_seconds() <= 86400

@@ -614,3 +614,14 @@ def test_unsupported_file_types(sandbox: SandboxServer, tmp_path: Path) -> None:
     [issue] = adapter.validate(post(media=(pdf,)))
     assert issue.field == "media[0]" and "informe.pdf" in issue.message
     assert fields(adapter.validate(post(media=(mov,)))) == ["media[0]"]
+
+
+def test_find_post_reads_back_past_many_newer_posts(sandbox: SandboxServer) -> None:
+    since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=5)
+    adapter = adapter_for(sandbox, token_for(sandbox))
+    target = adapter.publish(post("La publicación incierta"))
+    for n in range(130):
+        adapter.publish(post(f"Publicación posterior número {n}"))
+    found = adapter.find_post(post("La publicación incierta"), since)
+    assert found is not None and found.platform_id == target.platform_id
+    assert adapter.find_post(post("Nunca publicada"), since) is None

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import urllib.parse
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import IO, Any, ClassVar
 
@@ -27,13 +28,16 @@ __all__ = [
     "ContentRejected",
     "Duplicate",
     "MediaRef",
+    "MetricSample",
     "NetworkSettings",
     "OutboundPost",
+    "PostSnapshot",
     "RateLimited",
     "Receipt",
     "RemotePost",
     "TokenSet",
     "ValidationIssue",
+    "day_windows",
     "pkce_pair",
 ]
 
@@ -90,6 +94,36 @@ class RemotePost:
     text: str
     created_at: datetime.datetime | None
     permalink: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSample:
+    """One account figure as the network gives it (activity 15).
+
+    ``metric`` is the network's own name (the keys of
+    ``pregonero.analytics.mapping.DEFAULT_MAPPINGS``); ``date`` is the day the
+    value belongs to (None: a level read now, such as the follower count).
+    """
+
+    metric: str
+    value: float
+    date: datetime.date | None = None
+    post_id: str | None = None
+    api_version: str = ""
+
+
+@dataclass(frozen=True)
+class PostSnapshot:
+    """A post of the account with its lifetime figures so far."""
+
+    platform_id: str
+    published_at: datetime.datetime | None = None
+    permalink: str = ""
+    text: str = ""
+    post_type: str = ""
+    thumbnail_url: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    api_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +216,19 @@ class NetworkSettings:
         return replace(self, **values)
 
 
+def day_windows(
+    since: datetime.date, until: datetime.date, size: int
+) -> list[tuple[datetime.date, datetime.date]]:
+    """``since``..``until`` (both included) cut into spans of at most ``size`` days."""
+    spans: list[tuple[datetime.date, datetime.date]] = []
+    start = since
+    while start <= until:
+        end = min(start + datetime.timedelta(days=max(size, 1) - 1), until)
+        spans.append((start, end))
+        start = end + datetime.timedelta(days=1)
+    return spans
+
+
 def pkce_pair() -> tuple[str, str]:
     """A PKCE ``(code_verifier, code_challenge)`` with the S256 method."""
     verifier = secrets.token_urlsafe(64)[:96]
@@ -206,6 +253,12 @@ class Adapter(ABC):
     supports_refresh: ClassVar[bool] = False
     supports_delete: ClassVar[bool] = True
     supports_recent_posts: ClassVar[bool] = True
+    # The adapter reads the account's and the posts' figures (activity 15).
+    supports_metrics: ClassVar[bool] = False
+    # The longest span of days one account-metrics request may cover, and how
+    # far back the network keeps daily figures (days).
+    metrics_window_days: ClassVar[int] = 90
+    metrics_history_days: ClassVar[int] = 730
     # A network that honours an idempotency key makes a blind retry safe.
     honours_idempotency_key: ClassVar[bool] = False
     # Production endpoints and OAuth scopes; ``settings.PREGONERO_NETWORKS[slug]``
@@ -257,12 +310,65 @@ class Adapter(ABC):
         advance) override this.
         """
         wanted = " ".join(post.text.split())
-        for remote in self.recent_posts():
-            if remote.created_at is not None and remote.created_at < since:
-                continue
+        for remote in self.posts_since(since):
             if " ".join(remote.text.split()) == wanted:
                 return remote
         return None
+
+    # How many posts reconciliation reads at most, in growing pages: a busy
+    # account may have published many posts since the uncertain attempt.
+    reconcile_scan: ClassVar[tuple[int, ...]] = (50, 200, 1000)
+
+    def posts_since(self, since: datetime.datetime) -> Iterator[RemotePost]:
+        """The account's posts made at or after ``since``, newest first, reading
+        further back until a post older than ``since`` (or the last one) shows up."""
+        seen: set[str] = set()
+        for limit in self.reconcile_scan:
+            posts = self.recent_posts(limit)
+            for remote in posts:
+                if remote.platform_id in seen:
+                    continue
+                seen.add(remote.platform_id)
+                if remote.created_at is None or remote.created_at >= since:
+                    yield remote
+            if len(posts) < limit:
+                return
+            oldest = posts[-1].created_at
+            if oldest is not None and oldest < since:
+                return
+
+    # -- metrics (activity 15) ----------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Daily account figures for ``since``..``until`` (both included), plus
+        levels read now (``date`` None, e.g. the follower count). Callers keep
+        each request within ``metrics_window_days``."""
+        raise NotImplementedError
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """Lifetime figures of the given posts; posts the network no longer has
+        are left out."""
+        raise NotImplementedError
+
+    def recent_posts_with_metrics(self, limit: int = 50) -> list[PostSnapshot]:
+        """The account's latest posts with their figures (also those not published
+        through Pregonero)."""
+        remote = {p.platform_id: p for p in self.recent_posts(limit)}
+        snapshots = self.post_metrics(list(remote))
+        merged: list[PostSnapshot] = []
+        for snapshot in snapshots:
+            known = remote.get(snapshot.platform_id)
+            if known is not None:
+                snapshot = replace(
+                    snapshot,
+                    published_at=snapshot.published_at or known.created_at,
+                    text=snapshot.text or known.text,
+                    permalink=snapshot.permalink or known.permalink,
+                )
+            merged.append(snapshot)
+        return merged
 
     # -- accounts ----------------------------------------------------------------
 
@@ -288,6 +394,25 @@ class Adapter(ABC):
         raise NotImplementedError
 
     # -- helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def total(value: Any) -> float:
+        """A figure as one number: objects of counts (reactions by type) are summed;
+        numeric strings (YouTube's statistics) are read."""
+        if isinstance(value, bool) or value is None:
+            return 0.0
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+        if isinstance(value, dict):
+            return sum(Adapter.total(v) for v in value.values())
+        if isinstance(value, list):
+            return sum(Adapter.total(v) for v in value)
+        return 0.0
 
     @staticmethod
     def with_query(url: str, **params: str) -> str:

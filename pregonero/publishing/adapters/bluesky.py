@@ -37,8 +37,10 @@ from .base import (
     AccountInfo,
     Adapter,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
@@ -74,6 +76,9 @@ TAG_RE = regex.compile(
     r"(?<![\w#＃&])[#＃]((?!\ufe0f)[^\s\u00ad\u2060\u200a-\u200d\u20e2#＃]+)"
 )
 URL_TRAILING = ".,:;!?'\"¡¿"
+
+
+POST_COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount", "bookmarkCount")
 
 
 def rkey_for(idempotency_key: str) -> str:
@@ -245,6 +250,7 @@ class BlueskyAdapter(Adapter):
     defaults = NetworkSettings(
         api_url="https://bsky.social", web_url="https://bsky.app"
     )
+    supports_metrics = True
 
     # -- URLs --------------------------------------------------------------------
 
@@ -547,6 +553,61 @@ class BlueskyAdapter(Adapter):
         oldest = datetime.datetime.min.replace(tzinfo=datetime.UTC)
         posts.sort(key=lambda p: p.created_at or oldest, reverse=True)
         return posts[:limit]
+
+    # -- metrics (§7.B.5) --------------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Bluesky keeps no daily figures: ``followersCount`` from
+        ``app.bsky.actor.getProfile``, a level read now."""
+        response = self.http.request(
+            "GET",
+            self._xrpc("app.bsky.actor.getProfile"),
+            error_mapper=self._error,
+            headers=self._auth(),
+            params={"actor": self._repo()},
+        )
+        data = response.json()
+        if not isinstance(data, dict) or "followersCount" not in data:
+            return []
+        return [MetricSample("followersCount", self.total(data["followersCount"]))]
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """``app.bsky.feed.getPosts``, 25 AT URIs a request; posts gone are left out."""
+        snapshots: list[PostSnapshot] = []
+        for start in range(0, len(platform_ids), 25):
+            response = self.http.request(
+                "GET",
+                self._xrpc("app.bsky.feed.getPosts"),
+                error_mapper=self._error,
+                headers=self._auth(),
+                params=[("uris", uri) for uri in platform_ids[start : start + 25]],
+            )
+            for view in response.json().get("posts") or []:
+                if not isinstance(view, dict) or not view.get("uri"):
+                    continue
+                uri = str(view["uri"])
+                record = view.get("record") or {}
+                author = view.get("author") or {}
+                snapshots.append(
+                    PostSnapshot(
+                        platform_id=uri,
+                        published_at=parse_time(record.get("createdAt"))
+                        or parse_time(view.get("indexedAt")),
+                        permalink=self._permalink(
+                            uri.rsplit("/", 1)[-1], str(author.get("handle") or "")
+                        ),
+                        text=str(record.get("text") or ""),
+                        post_type="post",
+                        metrics={
+                            name: self.total(view[name])
+                            for name in POST_COUNTS
+                            if name in view
+                        },
+                    )
+                )
+        return snapshots
 
     def find_post(
         self, post: OutboundPost, since: datetime.datetime

@@ -19,12 +19,15 @@ from .base import (
     AdapterError,
     ContentRejected,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
     ValidationIssue,
+    day_windows,
 )
 from .meta_common import (
     FACEBOOK_DIALOG_URL,
@@ -34,7 +37,9 @@ from .meta_common import (
     GraphAdapter,
     ManagedPage,
     alt_text_issue,
+    insights_values,
     megabytes,
+    missing_object,
     parse_graph_time,
 )
 
@@ -62,6 +67,28 @@ PHOTO_TYPES = frozenset(
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
 VIDEO_MAX_BYTES = 10 * 1024 * 1024 * 1024
 VIDEO_MAX_SECONDS = 240 * 60
+# Page and post insights (§1.7.1): the names Meta gives after the November 2025
+# deprecation of impressions (views replace them); never the deprecated ones,
+# since one bad name fails the whole request.
+PAGE_METRICS = (
+    "page_follows",
+    "page_media_view",
+    "page_total_media_view_unique",
+    "page_post_engagements",
+    "page_video_views",
+    "page_total_actions",
+)
+POST_METRICS = (
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_clicks",
+    "post_reactions_by_type_total",
+    "post_video_views",
+)
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,full_picture,status_type,"
+    "shares,comments.summary(true).limit(0),reactions.summary(true).limit(0)"
+)
 
 
 class FacebookAdapter(GraphAdapter):
@@ -94,6 +121,9 @@ class FacebookAdapter(GraphAdapter):
     )
     poll_interval = 3.0
     max_polls = 60
+    supports_metrics = True
+    metrics_window_days = 90  # since/until at most 90 days apart (§1.7)
+    metrics_history_days = 730  # only the last two years
 
     # -- content ---------------------------------------------------------------
 
@@ -386,25 +416,104 @@ class FacebookAdapter(GraphAdapter):
                 raise
 
     def recent_posts(self, limit: int = 50) -> list[RemotePost]:
-        data = self.call(
-            "GET",
+        rows = self.list_edge(
             self.graph_url(self.credentials.account_id, "posts"),
-            params={
-                "fields": "id,message,created_time,permalink_url",
-                "limit": str(min(max(limit, 1), 100)),
-            },
+            "id,message,created_time,permalink_url",
+            limit,
         )
-        posts = [
+        return [
             RemotePost(
                 platform_id=str(row.get("id", "")),
                 text=str(row.get("message") or ""),
                 created_at=parse_graph_time(row.get("created_time")),
                 permalink=str(row.get("permalink_url") or ""),
             )
-            for row in data.get("data", [])
-            if isinstance(row, dict)
+            for row in rows
         ]
-        return posts[:limit]
+
+    # -- metrics ---------------------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Page insights with ``period=day``, in windows of at most 90 days.
+
+        Each value carries ``end_time``, the end of its day (07:00 UTC, midnight
+        in California); the value belongs to the day before ``end_time``."""
+        samples: list[MetricSample] = []
+        for start, end in day_windows(since, until, self.metrics_window_days):
+            data = self.call(
+                "GET",
+                self.graph_url(self.credentials.account_id, "insights"),
+                params={
+                    "metric": ",".join(PAGE_METRICS),
+                    "period": "day",
+                    "since": start.isoformat(),
+                    "until": (end + datetime.timedelta(days=1)).isoformat(),
+                },
+            )
+            for name, rows in insights_values(data).items():
+                for row in rows:
+                    moment = parse_graph_time(row.get("end_time"))
+                    if moment is None:
+                        continue
+                    day = moment.date() - datetime.timedelta(days=1)
+                    if start <= day <= end:
+                        samples.append(
+                            MetricSample(
+                                name,
+                                self.total(row.get("value")),
+                                day,
+                                api_version=self.network.api_version,
+                            )
+                        )
+        return samples
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """Per post: its counts (shares, comments, reactions) and lifetime insights;
+        a post no longer on the Page is left out."""
+        snapshots: list[PostSnapshot] = []
+        for post_id in platform_ids:
+            try:
+                fields = self.call(
+                    "GET", self.graph_url(post_id), params={"fields": POST_FIELDS}
+                )
+                data = self.call(
+                    "GET",
+                    self.graph_url(post_id, "insights"),
+                    params={"metric": ",".join(POST_METRICS), "period": "lifetime"},
+                )
+            except ContentRejected as exc:
+                if missing_object(exc):
+                    continue
+                raise
+            metrics: dict[str, float] = {
+                name: self.total(rows[-1].get("value")) if rows else 0.0
+                for name, rows in insights_values(data).items()
+            }
+            metrics["comments"] = self.total(
+                (fields.get("comments") or {}).get("summary", {}).get("total_count")
+            )
+            metrics["shares"] = self.total((fields.get("shares") or {}).get("count"))
+            if "post_reactions_by_type_total" not in metrics:
+                metrics["post_reactions_by_type_total"] = self.total(
+                    (fields.get("reactions") or {})
+                    .get("summary", {})
+                    .get("total_count")
+                )
+            snapshots.append(
+                PostSnapshot(
+                    platform_id=str(fields.get("id") or post_id),
+                    published_at=parse_graph_time(fields.get("created_time")),
+                    permalink=str(fields.get("permalink_url") or ""),
+                    text=str(fields.get("message") or ""),
+                    post_type=str(fields.get("status_type") or ""),
+                    thumbnail_url=str(fields.get("full_picture") or ""),
+                    metrics=metrics,
+                    api_version=self.network.api_version,
+                )
+            )
+        return snapshots
 
     # -- accounts ----------------------------------------------------------------
 

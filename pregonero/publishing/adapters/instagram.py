@@ -22,8 +22,10 @@ from .base import (
     AdapterError,
     ContentRejected,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
@@ -37,7 +39,9 @@ from .meta_common import (
     GraphAdapter,
     ManagedPage,
     alt_text_issue,
+    insights_values,
     megabytes,
+    missing_object,
     parse_graph_time,
 )
 
@@ -85,6 +89,36 @@ def mentions(text: str) -> list[str]:
     return _MENTION.findall(_URL.sub(" ", text))
 
 
+# Account insights with ``metric_type=total_value`` and media insights (§2.6);
+# ``impressions``, ``plays`` and ``video_views`` are deprecated and never asked.
+ACCOUNT_METRICS = (
+    "views",
+    "reach",
+    "total_interactions",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "profile_links_taps",
+)
+MEDIA_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saved",
+    "total_interactions",
+)
+MEDIA_FIELDS = "id,caption,timestamp,permalink,media_type,media_product_type,media_url,thumbnail_url"
+BOGOTA = datetime.timezone(datetime.timedelta(hours=-5))
+
+
+def _day_start(day: datetime.date) -> str:
+    """The UNIX time of midnight in Bogotá (Colombia has no daylight saving)."""
+    return str(int(datetime.datetime.combine(day, datetime.time(), BOGOTA).timestamp()))
+
+
 class InstagramAdapter(GraphAdapter):
     """An Instagram Business or Creator account linked to a Facebook Page.
 
@@ -116,6 +150,9 @@ class InstagramAdapter(GraphAdapter):
     )
     poll_interval = 3.0
     max_polls = 40
+    supports_metrics = True
+    metrics_window_days = 30
+    metrics_history_days = 730  # insights are kept two years
 
     # -- content ---------------------------------------------------------------
 
@@ -420,25 +457,110 @@ class InstagramAdapter(GraphAdapter):
         return f"{self.network.web_url.rstrip('/')}/{handle}/" if handle else ""
 
     def recent_posts(self, limit: int = 50) -> list[RemotePost]:
-        data = self.call(
-            "GET",
+        rows = self.list_edge(
             self.graph_url(self.credentials.account_id, "media"),
-            params={
-                "fields": "id,caption,timestamp,permalink",
-                "limit": str(min(max(limit, 1), 100)),
-            },
+            "id,caption,timestamp,permalink",
+            limit,
         )
-        posts = [
+        return [
             RemotePost(
                 platform_id=str(row.get("id", "")),
                 text=str(row.get("caption") or ""),
                 created_at=parse_graph_time(row.get("timestamp")),
                 permalink=str(row.get("permalink") or ""),
             )
-            for row in data.get("data", [])
-            if isinstance(row, dict)
+            for row in rows
         ]
-        return posts[:limit]
+
+    # -- metrics ---------------------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Account insights, one request per day: with ``metric_type=total_value``
+        Instagram answers one total for the range, so a day-sized range gives the
+        day's figure. The follower count is a level read from the user object."""
+        samples: list[MetricSample] = []
+        version = self.network.api_version
+        day = since
+        while day <= until:
+            data = self.call(
+                "GET",
+                self.graph_url(self.credentials.account_id, "insights"),
+                params={
+                    "metric": ",".join(ACCOUNT_METRICS),
+                    "period": "day",
+                    "metric_type": "total_value",
+                    "since": _day_start(day),
+                    "until": _day_start(day + datetime.timedelta(days=1)),
+                },
+            )
+            for name, rows in insights_values(data).items():
+                if rows:
+                    samples.append(
+                        MetricSample(
+                            name,
+                            self.total(rows[0].get("value")),
+                            day,
+                            api_version=version,
+                        )
+                    )
+            day += datetime.timedelta(days=1)
+        user = self.call(
+            "GET",
+            self.graph_url(self.credentials.account_id),
+            params={"fields": "id,username,followers_count,media_count"},
+        )
+        if "followers_count" in user:
+            samples.append(
+                MetricSample(
+                    "followers_count",
+                    self.total(user["followers_count"]),
+                    api_version=version,
+                )
+            )
+        return samples
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        snapshots: list[PostSnapshot] = []
+        for media_id in platform_ids:
+            try:
+                fields = self.call(
+                    "GET", self.graph_url(media_id), params={"fields": MEDIA_FIELDS}
+                )
+                data = self.call(
+                    "GET",
+                    self.graph_url(media_id, "insights"),
+                    params={"metric": ",".join(MEDIA_METRICS)},
+                )
+            except ContentRejected as exc:
+                if missing_object(exc):
+                    continue
+                raise
+            metrics = {
+                name: self.total(rows[-1].get("value"))
+                for name, rows in insights_values(data).items()
+                if rows
+            }
+            snapshots.append(
+                PostSnapshot(
+                    platform_id=str(fields.get("id") or media_id),
+                    published_at=parse_graph_time(fields.get("timestamp")),
+                    permalink=str(fields.get("permalink") or ""),
+                    text=str(fields.get("caption") or ""),
+                    post_type=str(
+                        fields.get("media_product_type")
+                        or fields.get("media_type")
+                        or ""
+                    ),
+                    thumbnail_url=str(
+                        fields.get("thumbnail_url") or fields.get("media_url") or ""
+                    ),
+                    metrics=metrics,
+                    api_version=self.network.api_version,
+                )
+            )
+        return snapshots
 
     # -- accounts ----------------------------------------------------------------
 

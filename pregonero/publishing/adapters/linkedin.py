@@ -38,12 +38,15 @@ from .base import (
     AccountInfo,
     Adapter,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
     ValidationIssue,
+    day_windows,
 )
 from .errors import AdapterError, AuthError, ContentRejected, Duplicate, RateLimited
 
@@ -215,6 +218,9 @@ class LinkedInAdapter(Adapter):
         ),
     )
     sandbox_prefix = "linkedin"
+    supports_metrics = True
+    metrics_window_days = 90
+    metrics_history_days = 365  # statistics cover a rolling 12 months (§5.5)
 
     # Seconds between image status checks (tests make it tiny).
     poll_interval = 1.0
@@ -410,6 +416,108 @@ class LinkedInAdapter(Adapter):
             reverse=True,
         )
         return posts[:limit]
+
+    # -- metrics (§5.5) -------------------------------------------------------------
+
+    STAT_NAMES = (
+        "impressionCount",
+        "uniqueImpressionsCount",
+        "clickCount",
+        "likeCount",
+        "commentCount",
+        "shareCount",
+    )
+
+    def _statistics(self, query: str) -> list[dict[str, Any]]:
+        entity = urllib.parse.quote(self.organization_urn(), safe="")
+        response = self.http.request(
+            "GET",
+            f"{self._rest('organizationalEntityShareStatistics')}"
+            f"?q=organizationalEntity&organizationalEntity={entity}{query}",
+            error_mapper=api_error,
+            headers=self._headers(),
+        )
+        return [e for e in _body(response).get("elements") or [] if isinstance(e, dict)]
+
+    def _stats(self, element: dict[str, Any]) -> dict[str, float]:
+        totals = element.get("totalShareStatistics") or {}
+        return {n: self.total(totals[n]) for n in self.STAT_NAMES if n in totals}
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Time-bound share statistics with DAY granularity (days in UTC, as
+        LinkedIn counts them), and the follower count from ``networkSizes``
+        (UNVERIFIED in our notes: LinkedIn's documented follower-count finder)."""
+        version = self.network.api_version
+        samples: list[MetricSample] = []
+        for start, end in day_windows(since, until, self.metrics_window_days):
+            begin = datetime.datetime.combine(start, datetime.time(), datetime.UTC)
+            finish = datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+            )
+            intervals = (
+                f"&timeIntervals=(timeRange:(start:{int(begin.timestamp() * 1000)},"
+                f"end:{int(finish.timestamp() * 1000)}),timeGranularityType:DAY)"
+            )
+            for element in self._statistics(intervals):
+                moment = (element.get("timeRange") or {}).get("start")
+                if not isinstance(moment, int | float):
+                    continue
+                day = datetime.datetime.fromtimestamp(
+                    moment / 1000, datetime.UTC
+                ).date()
+                for name, value in self._stats(element).items():
+                    samples.append(MetricSample(name, value, day, api_version=version))
+        urn = urllib.parse.quote(self.organization_urn(), safe="")
+        response = self.http.request(
+            "GET",
+            f"{self._rest('networkSizes')}/{urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
+            error_mapper=api_error,
+            headers=self._headers(),
+        )
+        size = _body(response).get("firstDegreeSize")
+        if size is not None:
+            samples.append(
+                MetricSample("followerCount", self.total(size), api_version=version)
+            )
+        return samples
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """Lifetime statistics per post (``shares=List(…)``/``ugcPosts=List(…)``,
+        20 at a time); LinkedIn gives figures only, not the post."""
+        snapshots: list[PostSnapshot] = []
+        for start in range(0, len(platform_ids), 20):
+            chunk = platform_ids[start : start + 20]
+            shares = [u for u in chunk if ":ugcPost:" not in u]
+            ugc = [u for u in chunk if ":ugcPost:" in u]
+            query = ""
+            if shares:
+                query += (
+                    "&shares=List("
+                    + ",".join(urllib.parse.quote(u, safe="") for u in shares)
+                    + ")"
+                )
+            if ugc:
+                query += (
+                    "&ugcPosts=List("
+                    + ",".join(urllib.parse.quote(u, safe="") for u in ugc)
+                    + ")"
+                )
+            for element in self._statistics(query):
+                urn = str(element.get("share") or element.get("ugcPost") or "")
+                if not urn:
+                    continue
+                snapshots.append(
+                    PostSnapshot(
+                        platform_id=urn,
+                        permalink=self.permalink(urn),
+                        post_type="post",
+                        metrics=self._stats(element),
+                        api_version=self.network.api_version,
+                    )
+                )
+        return snapshots
 
     # -- images ------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import datetime
 import html.parser
 import os
 import time
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -30,8 +31,10 @@ from .base import (
     AccountInfo,
     Adapter,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
@@ -219,6 +222,7 @@ class MastodonAdapter(Adapter):
     # seconds, at most ``poll_attempts`` times (tests make the interval tiny).
     poll_interval: float = 2.0
     poll_attempts: int = 90
+    supports_metrics = True
 
     # -- URLs and limits ---------------------------------------------------------
 
@@ -608,6 +612,84 @@ class MastodonAdapter(Adapter):
 
     def account(self) -> AccountInfo:
         return self._verify(self.credentials.access_token)
+
+    # -- metrics ---------------------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """Mastodon keeps no daily figures: the follower count, a level read now
+        from ``verify_credentials``."""
+        response = self.http.request(
+            "GET",
+            self._url("/api/v1/accounts/verify_credentials"),
+            error_mapper=self._error,
+            headers=self._auth(),
+        )
+        data = response.json()
+        if not isinstance(data, dict) or "followers_count" not in data:
+            return []
+        return [MetricSample("followers_count", self.total(data["followers_count"]))]
+
+    def _snapshot(self, status: dict[str, Any]) -> PostSnapshot:
+        media = status.get("media_attachments") or []
+        first = media[0] if media and isinstance(media[0], dict) else {}
+        return PostSnapshot(
+            platform_id=str(status["id"]),
+            published_at=parse_time(status.get("created_at")),
+            permalink=str(status.get("url") or status.get("uri") or ""),
+            text=html_to_text(str(status.get("content") or "")),
+            post_type=str(first.get("type") or "status"),
+            thumbnail_url=str(first.get("preview_url") or ""),
+            metrics={
+                name: self.total(status.get(name))
+                for name in ("favourites_count", "reblogs_count", "replies_count")
+            },
+        )
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """``GET /api/v1/statuses/:id`` each; a status gone (404) is left out."""
+        snapshots: list[PostSnapshot] = []
+        for status_id in platform_ids:
+            response = self.http.request(
+                "GET",
+                self._url(f"/api/v1/statuses/{urllib.parse.quote(status_id, safe='')}"),
+                error_mapper=self._error,
+                headers=self._auth(),
+                expect=(404,),
+            )
+            if response.status_code == 404:
+                continue
+            data = response.json()
+            if isinstance(data, dict) and data.get("id"):
+                snapshots.append(self._snapshot(data))
+        return snapshots
+
+    def recent_posts_with_metrics(self, limit: int = 50) -> list[PostSnapshot]:
+        """The account's statuses carry their counts: one listing is enough."""
+        account_id = self.credentials.account_id or self.account().account_id
+        snapshots: list[PostSnapshot] = []
+        max_id = ""
+        while len(snapshots) < limit:
+            params = {
+                "limit": str(min(40, limit - len(snapshots))),
+                "exclude_reblogs": "true",
+            }
+            if max_id:
+                params["max_id"] = max_id
+            response = self.http.request(
+                "GET",
+                self._url(f"/api/v1/accounts/{account_id}/statuses"),
+                error_mapper=self._error,
+                headers=self._auth(),
+                params=params,
+            )
+            page = response.json()
+            if not page:
+                break
+            snapshots += [self._snapshot(s) for s in page if isinstance(s, dict)]
+            max_id = str(page[-1]["id"])
+        return snapshots[:limit]
 
     def _verify(self, token: str) -> AccountInfo:
         response = self.http.request(

@@ -226,6 +226,25 @@ def oauth_error_mapper(label: str) -> GraphMapper:
     return mapper
 
 
+def insights_values(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """``{"data": [{"name", "values" | "total_value"}]}`` as name → value rows."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in data.get("data", []):
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        rows = item.get("values")
+        if not isinstance(rows, list):
+            total = item.get("total_value")
+            rows = [total] if isinstance(total, dict) else []
+        found[str(item["name"])] = [r for r in rows if isinstance(r, dict)]
+    return found
+
+
+def missing_object(exc: AdapterError) -> bool:
+    """Graph's "object does not exist" (#100, subcode 33): a post taken down."""
+    return exc.code == "graph_100_33"
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -295,6 +314,26 @@ class GraphAdapter(Adapter):
             **kwargs,
         )
         return response_json(response)
+
+    def list_edge(self, url: str, fields: str, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows of an edge (``/posts``, ``/media``), newest first,
+        following the ``after`` cursor while Graph announces a ``next`` page."""
+        rows: list[dict[str, Any]] = []
+        after = ""
+        while len(rows) < limit:
+            params = {
+                "fields": fields,
+                "limit": str(min(max(limit - len(rows), 1), 100)),
+            }
+            if after:
+                params["after"] = after
+            data = self.call("GET", url, params=params)
+            rows.extend(row for row in data.get("data", []) if isinstance(row, dict))
+            paging = data.get("paging") or {}
+            after = str((paging.get("cursors") or {}).get("after") or "")
+            if not paging.get("next") or not after:
+                break
+        return rows[:limit]
 
     def sleep(self) -> None:
         time.sleep(self.poll_interval)

@@ -43,8 +43,10 @@ from .base import (
     AuthError,
     ContentRejected,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     RateLimited,
     Receipt,
     TokenSet,
@@ -114,6 +116,13 @@ def _retry_after(response: httpx.Response, default: float) -> float:
     return float(header) if header.isdigit() else default
 
 
+VIDEO_METRICS = ("view_count", "like_count", "comment_count", "share_count")
+VIDEO_FIELDS = (
+    "id,create_time,title,video_description,share_url,cover_image_url,"
+    + ",".join(VIDEO_METRICS)
+)
+
+
 class TikTokAdapter(Adapter):
     """Publishes a video (or a photo post) to a TikTok creator account."""
 
@@ -129,9 +138,13 @@ class TikTokAdapter(Adapter):
         token_url=TIKTOK_TOKEN_URL,
         web_url="https://www.tiktok.com",
         api_version="v2",
-        scopes=("user.info.basic", "video.publish"),
+        scopes=("user.info.basic", "user.info.stats", "video.list", "video.publish"),
     )
     sandbox_prefix = "tiktok"
+    supports_metrics = True
+    # Reading figures needs these scopes besides the publishing ones (TikTok's
+    # Display API); a channel connected without them gets a clear error.
+    metrics_scopes: ClassVar[tuple[str, ...]] = ("user.info.stats", "video.list")
 
     # Chunking (media transfer guide): files up to ``single_chunk_limit`` go in
     # one PUT; larger ones in ``chunk_size`` chunks (5–64 MB), the last chunk
@@ -641,6 +654,90 @@ class TikTokAdapter(Adapter):
 
     def account(self) -> AccountInfo:
         return self._account(self.credentials.access_token)
+
+    # -- metrics (Display API) ---------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """TikTok gives no daily account figures: the follower count, a level read
+        now from ``user/info`` (scope ``user.info.stats``)."""
+        user = (
+            self._call(
+                "GET", "user/info/", params={"fields": "open_id,follower_count"}
+            ).get("user")
+            or {}
+        )
+        if "follower_count" not in user:
+            return []
+        return [
+            MetricSample(
+                "follower_count",
+                self.total(user["follower_count"]),
+                api_version=self.network.api_version,
+            )
+        ]
+
+    def _snapshots(self, videos: Any) -> list[PostSnapshot]:
+        snapshots: list[PostSnapshot] = []
+        for video in videos if isinstance(videos, list) else []:
+            if not isinstance(video, dict) or not video.get("id"):
+                continue
+            created = video.get("create_time")
+            snapshots.append(
+                PostSnapshot(
+                    platform_id=str(video["id"]),
+                    published_at=datetime.datetime.fromtimestamp(
+                        int(created), datetime.UTC
+                    )
+                    if isinstance(created, int | float)
+                    else None,
+                    permalink=str(video.get("share_url") or ""),
+                    text=str(
+                        video.get("video_description") or video.get("title") or ""
+                    ),
+                    post_type="video",
+                    thumbnail_url=str(video.get("cover_image_url") or ""),
+                    metrics={
+                        name: self.total(video[name])
+                        for name in VIDEO_METRICS
+                        if name in video
+                    },
+                    api_version=self.network.api_version,
+                )
+            )
+        return snapshots
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """``video/query`` (20 ids a request, scope ``video.list``)."""
+        snapshots: list[PostSnapshot] = []
+        for start in range(0, len(platform_ids), 20):
+            data = self._call(
+                "POST",
+                "video/query/",
+                params={"fields": VIDEO_FIELDS},
+                json={"filters": {"video_ids": platform_ids[start : start + 20]}},
+            )
+            snapshots += self._snapshots(data.get("videos"))
+        return snapshots
+
+    def recent_posts_with_metrics(self, limit: int = 50) -> list[PostSnapshot]:
+        """``video/list``, newest first, 20 a page with TikTok's cursor."""
+        snapshots: list[PostSnapshot] = []
+        cursor: int | None = None
+        while len(snapshots) < limit:
+            body: dict[str, Any] = {"max_count": min(20, limit - len(snapshots))}
+            if cursor:
+                body["cursor"] = cursor
+            data = self._call(
+                "POST", "video/list/", params={"fields": VIDEO_FIELDS}, json=body
+            )
+            page = self._snapshots(data.get("videos"))
+            snapshots += page
+            cursor = data.get("cursor") if isinstance(data.get("cursor"), int) else None
+            if not page or not data.get("has_more") or not cursor:
+                break
+        return snapshots[:limit]
 
     def _account(self, token: str) -> AccountInfo:
         """user/info for the id and name; the username comes from creator_info

@@ -34,8 +34,10 @@ from .base import (
     AccountInfo,
     Adapter,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     Receipt,
     RemotePost,
     TokenSet,
@@ -391,6 +393,7 @@ class XAdapter(Adapter):
         ),
     )
     sandbox_prefix = "x"
+    supports_metrics = True
 
     # Seconds between media status checks; None follows X's check_after_secs.
     poll_interval: float | None = None
@@ -665,15 +668,86 @@ class XAdapter(Adapter):
                 break
         return posts[:limit]
 
+    # -- metrics (§3.5) -----------------------------------------------------------------
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """X's v2 API gives no daily account figures: the follower count, a level
+        read now from ``users/me`` ``public_metrics``."""
+        response = self.http.request(
+            "GET",
+            self._api("users/me"),
+            error_mapper=api_error,
+            headers=self._auth(),
+            params={"user.fields": "public_metrics"},
+        )
+        counts = (_body(response).get("data") or {}).get("public_metrics") or {}
+        if "followers_count" not in counts:
+            return []
+        return [
+            MetricSample(
+                "followers_count",
+                self.total(counts["followers_count"]),
+                api_version=self.network.api_version,
+            )
+        ]
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """``GET /2/tweets?ids=…`` (100 at a time) with ``public_metrics`` and, for
+        posts younger than 30 days, ``non_public_metrics``; when X refuses the
+        private ones (older posts) the public ones are read alone. Both the classic
+        (``retweet_count``) and the 2026 (``repost_count``) names are accepted;
+        only one of them is kept so a repost never counts twice."""
+        snapshots: list[PostSnapshot] = []
+        for start in range(0, len(platform_ids), 100):
+            ids = platform_ids[start : start + 100]
+            try:
+                body = self._lookup(ids, private=True)
+            except ContentRejected:
+                body = self._lookup(ids, private=False)
+            for item in body.get("data") or []:
+                if not isinstance(item, dict) or not item.get("id"):
+                    continue
+                metrics: dict[str, float] = {}
+                for group in ("non_public_metrics", "public_metrics"):
+                    for name, value in (item.get(group) or {}).items():
+                        metrics[str(name)] = self.total(value)
+                if "retweet_count" in metrics:
+                    metrics.pop("repost_count", None)
+                snapshots.append(
+                    PostSnapshot(
+                        platform_id=str(item["id"]),
+                        published_at=_utc(str(item.get("created_at", ""))),
+                        permalink=self.permalink(str(item["id"])),
+                        text=html.unescape(str(item.get("text", ""))),
+                        post_type="post",
+                        metrics=metrics,
+                        api_version=self.network.api_version,
+                    )
+                )
+        return snapshots
+
+    def _lookup(self, ids: list[str], *, private: bool) -> dict[str, Any]:
+        fields = "created_at,public_metrics" + (
+            ",non_public_metrics" if private else ""
+        )
+        response = self.http.request(
+            "GET",
+            self._api("tweets"),
+            error_mapper=api_error,
+            headers=self._auth(),
+            params={"ids": ",".join(ids), "tweet.fields": fields},
+        )
+        return _body(response)
+
     def find_post(
         self, post: OutboundPost, since: datetime.datetime
     ) -> RemotePost | None:
         """X has no idempotency key: match the text, leaving out the URLs (X shows
         its ``t.co`` links, plus one for the media) and its HTML escaping."""
         wanted = comparable_text(post.text)
-        for remote in self.recent_posts():
-            if remote.created_at is not None and remote.created_at < since:
-                continue
+        for remote in self.posts_since(since):
             if comparable_text(remote.text) == wanted:
                 return remote
         return None

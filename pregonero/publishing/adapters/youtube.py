@@ -39,8 +39,10 @@ from .base import (
     ContentRejected,
     Duplicate,
     MediaRef,
+    MetricSample,
     NetworkSettings,
     OutboundPost,
+    PostSnapshot,
     RateLimited,
     Receipt,
     RemotePost,
@@ -137,6 +139,12 @@ def _timed_out(exc: AdapterError) -> bool:
     return isinstance(exc.__cause__, httpx.TimeoutException)
 
 
+ANALYTICS_URL = "https://youtubeanalytics.googleapis.com/v2/reports"
+# YouTube Analytics metrics (§4.7) read per day for the channel and per video.
+CHANNEL_METRICS = ("views", "estimatedMinutesWatched", "likes", "comments", "shares")
+VIDEO_METRICS = CHANNEL_METRICS
+
+
 class YouTubeAdapter(Adapter):
     """Publishes a video (title, description, tags, optional captions) to a channel."""
 
@@ -158,6 +166,9 @@ class YouTubeAdapter(Adapter):
         ),
     )
     sandbox_prefix = "google"
+    supports_metrics = True
+    metrics_window_days = 366
+    metrics_history_days = 730
 
     # A multiple of 256 KiB; tests lower it to 256 KiB to exercise chunking.
     chunk_size: ClassVar[int] = 32 * CHUNK_UNIT  # 8 MiB
@@ -716,6 +727,153 @@ class YouTubeAdapter(Adapter):
             )
             found += [v for v in data.get("items") or [] if isinstance(v, dict)]
         return found
+
+    # -- metrics (§4.7) ------------------------------------------------------------------
+
+    def analytics_url(self) -> str:
+        """``reports.query``: from the settings' ``extra``, else the production host,
+        moved to the practice server when the Data API was (its ``/youtube`` path
+        kept under the same prefix)."""
+        configured = self.network.extra.get("analytics_url", "")
+        if configured:
+            return configured
+        api = self.network.api_url.rstrip("/")
+        if api == self.defaults.api_url or not api.endswith("/youtube"):
+            return ANALYTICS_URL
+        return api[: -len("/youtube")] + "/v2/reports"
+
+    def _report(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        """The rows of a result table as dicts keyed by the column headers."""
+        data = _body(
+            self.http.request(
+                "GET",
+                self.analytics_url(),
+                params={"ids": "channel==MINE", **params},
+                headers=self._auth(),
+                error_mapper=self._api_error,
+            )
+        )
+        names = [
+            str(h.get("name", ""))
+            for h in data.get("columnHeaders") or []
+            if isinstance(h, dict)
+        ]
+        return [
+            dict(zip(names, row, strict=False))
+            for row in data.get("rows") or []
+            if isinstance(row, list)
+        ]
+
+    def account_metrics(
+        self, since: datetime.date, until: datetime.date
+    ) -> list[MetricSample]:
+        """``reports.query`` with ``dimensions=day`` for the channel, and the
+        subscriber count (a level) from ``channels.list`` ``statistics``."""
+        samples: list[MetricSample] = []
+        rows = self._report(
+            {
+                "startDate": since.isoformat(),
+                "endDate": until.isoformat(),
+                "metrics": ",".join(CHANNEL_METRICS),
+                "dimensions": "day",
+                "sort": "day",
+            }
+        )
+        for row in rows:
+            try:
+                day = datetime.date.fromisoformat(str(row.get("day", "")))
+            except ValueError:
+                continue
+            for name in CHANNEL_METRICS:
+                if name in row:
+                    samples.append(
+                        MetricSample(name, self.total(row[name]), day, api_version="v2")
+                    )
+        statistics = (
+            self._channels(self.credentials.access_token, "statistics")[0].get(
+                "statistics"
+            )
+            or {}
+        )
+        if "subscriberCount" in statistics and not statistics.get(
+            "hiddenSubscriberCount"
+        ):
+            samples.append(
+                MetricSample(
+                    "subscriberCount",
+                    self.total(statistics["subscriberCount"]),
+                    api_version=self.network.api_version,
+                )
+            )
+        return samples
+
+    def post_metrics(self, platform_ids: list[str]) -> list[PostSnapshot]:
+        """Each video's snippet (videos.list) and its lifetime figures from
+        ``reports.query`` with ``dimensions=video`` and ``filters=video==…``
+        (from its publication day to today); videos gone are left out."""
+        resources = {
+            str(v.get("id")): v
+            for v in self._videos(platform_ids, "snippet,statistics")
+            if v.get("id")
+        }
+        if not resources:
+            return []
+        today = timezone.localdate()
+        oldest = min(
+            (
+                parse_time((v.get("snippet") or {}).get("publishedAt"))
+                or timezone.now()
+                for v in resources.values()
+            ),
+        )
+        figures: dict[str, dict[str, Any]] = {}
+        ids = list(resources)
+        for start in range(0, len(ids), 50):
+            for row in self._report(
+                {
+                    "startDate": min(oldest.date(), today).isoformat(),
+                    "endDate": today.isoformat(),
+                    "metrics": ",".join(VIDEO_METRICS),
+                    "dimensions": "video",
+                    "filters": "video==" + ",".join(ids[start : start + 50]),
+                }
+            ):
+                figures[str(row.get("video", ""))] = row
+        snapshots: list[PostSnapshot] = []
+        for video_id, resource in resources.items():
+            snippet = resource.get("snippet") or {}
+            found = figures.get(video_id)
+            if found is not None:
+                metrics = {m: self.total(found[m]) for m in VIDEO_METRICS if m in found}
+            else:  # Analytics has nothing yet: the public counters
+                stats = resource.get("statistics") or {}
+                metrics = {
+                    "views": self.total(stats.get("viewCount")),
+                    "likes": self.total(stats.get("likeCount")),
+                    "comments": self.total(stats.get("commentCount")),
+                }
+            thumbnails = snippet.get("thumbnails") or {}
+            thumbnail = next(
+                (
+                    str(thumbnails[size].get("url", ""))
+                    for size in ("high", "medium", "default")
+                    if isinstance(thumbnails.get(size), dict)
+                ),
+                "",
+            )
+            snapshots.append(
+                PostSnapshot(
+                    platform_id=video_id,
+                    published_at=parse_time(snippet.get("publishedAt")),
+                    permalink=self.permalink(video_id),
+                    text=str(snippet.get("title") or snippet.get("description") or ""),
+                    post_type="video",
+                    thumbnail_url=thumbnail,
+                    metrics=metrics,
+                    api_version="v2",
+                )
+            )
+        return snapshots
 
     # -- accounts ---------------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """A practice Bluesky PDS under ``/bluesky`` (reference §7.B).
 
-XRPC at the real paths (``/xrpc/<nsid>``): sessions from an app password
+XRPC at the real paths (``/xrpc/<nsid>``), plus the AppView reads a PDS
+proxies for metrics (``app.bsky.feed.getPosts`` with the posts' counts,
+``app.bsky.actor.getProfile`` with ``followersCount``; figures from
+``figures``): sessions from an app password
 (``createSession``, ``refreshSession``, ``getSession``; the tokens are unsigned
 JWTs with ``exp``, as the atproto client expects, §7.B.9), ``resolveHandle``,
 ``uploadBlob``, ``putRecord`` (compare-and-swap with ``swapRecord``; ``null``
@@ -38,6 +41,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import SandboxApp, SandboxState, bearer, json_response, unsigned_jwt
 from .core import utcnow as now
 
@@ -402,6 +406,77 @@ def register(app: SandboxApp) -> None:
         return json_response(
             {"uri": uri, "cid": cid, "commit": {"cid": rev, "rev": rkey}, "validationStatus": "valid"}
         )  # fmt: skip
+
+    # -- AppView reads proxied by the PDS (§7.B.5) ----------------------------------
+
+    @app.route(NETWORK, "/xrpc/app.bsky.feed.getPosts")
+    def get_posts(request: Request) -> Response:
+        """PostViews with their counts for up to 25 ``uris``; unknown ones are
+        left out, as the AppView does."""
+        caller = authenticate(request)
+        if isinstance(caller, Response):
+            return caller
+        uris = request.args.getlist("uris")
+        if not 1 <= len(uris) <= 25:
+            return error(400, "InvalidRequest", "uris must hold 1 to 25 AT URIs")
+        views = []
+        for uri in uris:
+            parts = uri.removeprefix("at://").split("/")
+            if len(parts) != 3:
+                continue
+            did = repo_did(parts[0]) or parts[0]
+            post = live_record(did, parts[2]) if parts[1] == COLLECTION else None
+            if post is None:
+                continue
+            account = accounts(state).get(did, {"handle": did})
+            created = post["created_at"]
+            views.append(
+                {
+                    "uri": post["id"],
+                    "cid": post["cid"],
+                    "author": {
+                        "did": did,
+                        "handle": account["handle"],
+                        "displayName": account.get("display_name", ""),
+                    },
+                    "record": post["record"],
+                    "indexedAt": created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                    **{
+                        name: figures.lifetime(NETWORK, post["id"], name, created)
+                        for name in (
+                            "likeCount",
+                            "repostCount",
+                            "replyCount",
+                            "quoteCount",
+                            "bookmarkCount",
+                        )
+                    },
+                }
+            )
+        return json_response({"posts": views})
+
+    @app.route(NETWORK, "/xrpc/app.bsky.actor.getProfile")
+    def get_profile(request: Request) -> Response:
+        caller = authenticate(request)
+        if isinstance(caller, Response):
+            return caller
+        actor = request.args.get("actor", "")
+        did = repo_did(actor)
+        if did is None:
+            return error(400, "InvalidRequest", "Profile not found")
+        account = accounts(state).get(did, {"handle": did})
+        return json_response(
+            {
+                "did": did,
+                "handle": account["handle"],
+                "displayName": account.get("display_name", ""),
+                "followersCount": figures.followers(
+                    NETWORK, did, (now() - datetime.timedelta(hours=5)).date()
+                ),
+                "followsCount": 120,
+                "postsCount": len(state.live_posts(NETWORK, did)),
+            }
+        )
 
     @app.route(NETWORK, "/xrpc/com.atproto.repo.getRecord")
     def get_record(request: Request) -> Response:

@@ -17,6 +17,12 @@ Knobs (``state.config["google"]``):
   channel is rejected as ``duplicate`` anyway, as YouTube does after processing.
 * ``daily_upload_limit`` (None): uploads per channel per day before
   ``uploadLimitExceeded``.
+
+Metrics (deterministic figures from ``figures``): ``channels.list`` with
+``part=statistics``, ``videos.list`` with ``part=statistics`` (strings, as the
+Data API writes them) and YouTube Analytics ``/v2/reports`` (the host
+youtubeanalytics.googleapis.com) with ``dimensions=day`` or ``dimensions=video``
+and ``filters=video==…``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     SandboxApp,
     SandboxState,
@@ -57,6 +64,26 @@ UPLOAD_SCOPES = {
     f"{SCOPE}youtube.force-ssl",
 }
 WRITE_SCOPES = {f"{SCOPE}youtube", f"{SCOPE}youtube.force-ssl"}
+ANALYTICS_SCOPES = {f"{SCOPE}yt-analytics.readonly"}
+ANALYTICS_METRICS = frozenset(
+    {
+        "views",
+        "estimatedMinutesWatched",
+        "averageViewDuration",
+        "averageViewPercentage",
+        "subscribersGained",
+        "subscribersLost",
+        "likes",
+        "dislikes",
+        "comments",
+        "shares",
+    }
+)
+
+
+def _bogota_today() -> datetime.date:
+    return (utcnow() - datetime.timedelta(hours=5)).date()
+
 
 CHUNK_UNIT = 256 * 1024
 MAX_VIDEO_BYTES = 256 * 1024**3
@@ -226,6 +253,21 @@ def register(app: SandboxApp) -> None:
                     "likes": "",
                     "uploads": uploads_playlist(account_id),
                 }
+            }
+        if "statistics" in parts:
+            videos = state.live_posts(PREFIX, account_id)
+            item["statistics"] = {  # strings, as the Data API writes them
+                "viewCount": str(
+                    sum(
+                        figures.lifetime(PREFIX, v["id"], "views", v["created_at"])
+                        for v in videos
+                    )
+                ),
+                "subscriberCount": str(
+                    figures.followers(PREFIX, account_id, _bogota_today())
+                ),
+                "hiddenSubscriberCount": False,
+                "videoCount": str(len(videos)),
             }
         return json_response(
             {
@@ -501,6 +543,107 @@ def register(app: SandboxApp) -> None:
             video["deleted"] = True
         return Response(status=204)
 
+    # -- YouTube Analytics reports.query (§4.7) ----------------------------------------
+
+    @app.route(PREFIX, "/v2/reports", ("GET",))
+    def reports(request: Request) -> Response:
+        """``ids=channel==MINE``, ``startDate``/``endDate``, ``metrics``; either
+        ``dimensions=day`` (one row a day) or ``dimensions=video`` with
+        ``filters=video==ID1,ID2`` (one lifetime row a video, up to ``endDate``)."""
+        account_id, denied = authorized(request, READ_SCOPES | ANALYTICS_SCOPES)
+        if denied:
+            return denied
+        args = request.args
+        if args.get("ids") not in ("channel==MINE", f"channel=={account_id}"):
+            return app.error(
+                PREFIX, 400, "badRequest", "ids must be channel==MINE or the channel."
+            )
+        try:
+            start = datetime.date.fromisoformat(args.get("startDate", ""))
+            end = datetime.date.fromisoformat(args.get("endDate", ""))
+        except ValueError:
+            return app.error(
+                PREFIX,
+                400,
+                "badRequest",
+                "startDate and endDate are required (YYYY-MM-DD).",
+            )
+        if end < start:
+            return app.error(PREFIX, 400, "badRequest", "endDate is before startDate.")
+        metrics = [m for m in args.get("metrics", "").split(",") if m]
+        unknown = [m for m in metrics if m not in ANALYTICS_METRICS]
+        if not metrics or unknown:
+            return app.error(
+                PREFIX,
+                400,
+                "badRequest",
+                f"Unknown identifier ({', '.join(unknown) or 'metrics'}) given in field parameters.metrics.",
+            )
+        dimensions = [d for d in args.get("dimensions", "").split(",") if d]
+        headers: list[dict[str, str]] = []
+        rows: list[list[Any]] = []
+        videos = state.live_posts(PREFIX, account_id)
+        if dimensions == ["day"]:
+            headers.append(
+                {"name": "day", "columnType": "DIMENSION", "dataType": "STRING"}
+            )
+            posted = figures.posts_per_day(videos)
+            day = start
+            last = min(end, _bogota_today() - datetime.timedelta(days=1))
+            while day <= last:
+                rows.append(
+                    [day.isoformat()]
+                    + [
+                        figures.daily(PREFIX, account_id, m, day, posted.get(day, 0))
+                        for m in metrics
+                    ]
+                )
+                day += datetime.timedelta(days=1)
+        elif dimensions == ["video"]:
+            filters = args.get("filters", "")
+            if not filters.startswith("video=="):
+                return app.error(
+                    PREFIX, 400, "badRequest", "dimensions=video needs filters=video==…"
+                )
+            headers.append(
+                {"name": "video", "columnType": "DIMENSION", "dataType": "STRING"}
+            )
+            wanted = filters[len("video==") :].split(",")
+            own = {v["id"]: v for v in videos}
+            for video_id in wanted:
+                video = own.get(video_id)
+                if video is None:
+                    continue
+                rows.append(
+                    [video_id]
+                    + [
+                        figures.lifetime(PREFIX, video_id, m, video["created_at"])
+                        for m in metrics
+                    ]
+                )
+        else:
+            return app.error(
+                PREFIX,
+                400,
+                "badRequest",
+                "The query is not supported: use dimensions=day or dimensions=video.",
+            )
+        for name in metrics:
+            headers.append(
+                {
+                    "name": name,
+                    "columnType": "METRIC",
+                    "dataType": "FLOAT" if name.startswith("average") else "INTEGER",
+                }
+            )
+        return json_response(
+            {
+                "kind": "youtubeAnalytics#resultTable",
+                "columnHeaders": headers,
+                "rows": rows,
+            }
+        )
+
     # -- playlistItems (the uploads playlist) --------------------------------------------
 
     @app.route(PREFIX, "/youtube/v3/playlistItems", ("GET",))
@@ -691,6 +834,16 @@ def video_resource(
         if video["upload_status"] == "rejected":
             status["rejectionReason"] = video["reason"]
         resource["status"] = status
+    if "statistics" in parts:
+        created = video["created_at"]
+        resource["statistics"] = {
+            "viewCount": str(figures.lifetime(PREFIX, video["id"], "views", created)),
+            "likeCount": str(figures.lifetime(PREFIX, video["id"], "likes", created)),
+            "favoriteCount": "0",
+            "commentCount": str(
+                figures.lifetime(PREFIX, video["id"], "comments", created)
+            ),
+        }
     if "processingDetails" in parts and owner:
         resource["processingDetails"] = {
             "processingStatus": {

@@ -9,6 +9,10 @@ Routes (prefix ``/linkedin``, production paths kept; ``api.linkedin.com`` and
   last 5 184 000 s (60 days); refresh tokens 365 days and are not rotated;
   knob ``issue_refresh_tokens`` (default True) imitates apps without refresh.
 * ``GET /rest/organizationAcls?q=roleAssignee`` and ``GET /rest/organizations/<id>``.
+* ``GET /rest/organizationalEntityShareStatistics?q=organizationalEntity`` —
+  lifetime, time-bound (``timeIntervals`` with DAY granularity) or per post
+  (``shares=List(…)``/``ugcPosts=List(…)``), and ``GET /rest/networkSizes/<urn>``
+  (the follower count); deterministic figures from ``figures``.
 * ``POST /rest/images?action=initializeUpload``, ``PUT /dms-uploads/<key>``
   (201), ``GET /rest/images/<urn>`` (``PROCESSING`` for ``processing_polls``
   reads, knob, default 1; then ``AVAILABLE``, or ``PROCESSING_FAILED`` with
@@ -37,6 +41,7 @@ characters is a 422; the same text twice for one organization is a 422
 
 from __future__ import annotations
 
+import datetime
 import html
 import secrets
 import time
@@ -45,6 +50,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     Grant,
     SandboxApp,
@@ -52,6 +58,7 @@ from .core import (
     bearer,
     json_response,
     token_grant,
+    utcnow,
 )
 
 PREFIX = "linkedin"
@@ -146,6 +153,33 @@ def _page(title: str, paragraphs: list[str]) -> Response:
         + "</body></html>"
     )
     return Response(body, mimetype="text/html")
+
+
+DAILY_STATS = (
+    "impressionCount",
+    "clickCount",
+    "likeCount",
+    "commentCount",
+    "shareCount",
+)
+LIFETIME_STATS = (*DAILY_STATS, "uniqueImpressionsCount")
+
+
+def _restli_list(value: str) -> list[str]:
+    """``List(urn:li:share:1,urn:li:share:2)`` (already URL-decoded) as a list."""
+    value = value.strip()
+    if not (value.startswith("List(") and value.endswith(")")):
+        return []
+    return [v.strip() for v in value[5:-1].split(",") if v.strip()]
+
+
+def _engagement(stats: dict[str, Any]) -> float:
+    seen = stats.get("impressionCount") or 0
+    acted = sum(
+        stats.get(n, 0)
+        for n in ("clickCount", "likeCount", "commentCount", "shareCount")
+    )
+    return round(acted / seen, 4) if seen else 0.0
 
 
 def register(app: SandboxApp) -> None:
@@ -507,6 +541,119 @@ def register(app: SandboxApp) -> None:
                 content=body.get("content"),
             )
         return Response(status=201, headers={"x-restli-id": urn})
+
+    # -- statistics (§5.5) -----------------------------------------------------
+
+    @app.route(PREFIX, "/rest/organizationalEntityShareStatistics", ("GET",))
+    def share_statistics(request: Request) -> Response:
+        """Lifetime (no ``timeIntervals``) or time-bound DAY statistics of the
+        organization, or per post with ``shares=List(…)``/``ugcPosts=List(…)``.
+        ``uniqueImpressionsCount`` only in lifetime answers; 12 rolling months."""
+        member, error = checked(request)
+        if error:
+            return error
+        args = request.args
+        entity = args.get("organizationalEntity", "")
+        if args.get("q") != "organizationalEntity" or not entity.startswith(ORG):
+            return app.error(
+                PREFIX,
+                400,
+                "INVALID_REQUEST",
+                "q=organizationalEntity and organizationalEntity are required.",
+            )
+        if not any(f"{ORG}{org}" == entity for org, _role in acl(member)):
+            return denied(f"organizationalEntityShareStatistics of {entity}")
+        urns = [
+            urn
+            for key in ("shares", "ugcPosts")
+            for urn in _restli_list(args.get(key, ""))
+        ]
+        intervals = args.get("timeIntervals", "")
+        elements: list[dict[str, Any]] = []
+        if urns:
+            for urn in urns:
+                post = state.find_post(PREFIX, urn)
+                if post is None or post["deleted"] or post["account_id"] != entity:
+                    continue
+                stats: dict[str, Any] = {
+                    name: figures.lifetime(PREFIX, urn, name, post["created_at"])
+                    for name in LIFETIME_STATS
+                }
+                stats["engagement"] = _engagement(stats)
+                key = "ugcPost" if ":ugcPost:" in urn else "share"
+                elements.append(
+                    {
+                        "organizationalEntity": entity,
+                        key: urn,
+                        "totalShareStatistics": stats,
+                    }
+                )
+        elif intervals:
+            match = regex.search(
+                r"start:(\d+),end:(\d+)\).*timeGranularityType:(DAY|MONTH)", intervals
+            )
+            if match is None or match[3] != "DAY":
+                return app.error(
+                    PREFIX,
+                    400,
+                    "INVALID_REQUEST",
+                    "timeIntervals must be (timeRange:(start:…,end:…),timeGranularityType:DAY).",
+                )
+            start = datetime.datetime.fromtimestamp(int(match[1]) / 1000, datetime.UTC)
+            end = datetime.datetime.fromtimestamp(int(match[2]) / 1000, datetime.UTC)
+            oldest = utcnow() - datetime.timedelta(days=365)
+            posted = figures.posts_per_day(state.live_posts(PREFIX, entity), 0)
+            moment = max(
+                start, oldest.replace(hour=0, minute=0, second=0, microsecond=0)
+            )
+            today = utcnow().date()
+            while moment < end and moment.date() < today:
+                day = moment.date()
+                stats = {
+                    name: figures.daily(PREFIX, entity, name, day, posted.get(day, 0))
+                    for name in DAILY_STATS
+                }
+                stats["engagement"] = _engagement(stats)
+                following = moment + datetime.timedelta(days=1)
+                elements.append(
+                    {
+                        "organizationalEntity": entity,
+                        "timeRange": {
+                            "start": int(moment.timestamp() * 1000),
+                            "end": int(following.timestamp() * 1000),
+                        },
+                        "totalShareStatistics": stats,
+                    }
+                )
+                moment = following
+        else:
+            posts = state.live_posts(PREFIX, entity)
+            stats = {
+                name: sum(
+                    figures.lifetime(PREFIX, p["id"], name, p["created_at"])
+                    for p in posts
+                )
+                for name in LIFETIME_STATS
+            }
+            stats["engagement"] = _engagement(stats)
+            elements.append(
+                {"organizationalEntity": entity, "totalShareStatistics": stats}
+            )
+        return json_response(
+            {"paging": {"start": 0, "count": 10, "links": []}, "elements": elements}
+        )
+
+    @app.route(PREFIX, "/rest/networkSizes/<urn>", ("GET",))
+    def network_size(request: Request, urn: str) -> Response:
+        """The organization's follower count (``edgeType=COMPANY_FOLLOWED_BY_MEMBER``)."""
+        _member, error = checked(request)
+        if error:
+            return error
+        if not urn.startswith(ORG):
+            return app.error(PREFIX, 404, "NOT_FOUND", f"{urn} not found")
+        return json_response(
+            {"firstDegreeSize": figures.followers(PREFIX, urn, utcnow().date())}
+        )
 
     @app.route(PREFIX, "/rest/posts", ("GET",))
     def find_posts(request: Request) -> Response:

@@ -8,7 +8,10 @@ images, 202 then 206/200 polls for video and audio), statuses with the
 ``Idempotency-Key`` header (one status per key and account for an hour),
 deletion and the account's statuses. Errors use Mastodon's entity
 ``{"error": "..."}`` (OAuth errors add ``error_description``); a 429 carries
-``X-RateLimit-*`` headers with an ISO-8601 reset time.
+``X-RateLimit-*`` headers with an ISO-8601 reset time. Accounts carry a
+``followers_count`` and statuses their ``favourites_count``, ``reblogs_count``
+and ``replies_count`` (deterministic figures from ``figures``);
+``GET /api/v1/statuses/<id>`` reads one status.
 
 Training account: id ``109000000000000001``, username ``cvpbogota`` ("Caja de la
 Vivienda Popular"); its statuses live at ``/mastodon/@cvpbogota/<id>`` as a small
@@ -34,6 +37,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     SandboxApp,
     SandboxState,
@@ -183,7 +187,9 @@ def account_json(app: SandboxApp, account_id: str) -> dict[str, Any]:
         "note": "<p>Cuenta de práctica de Pregonero.</p>",
         "url": app.url(f"/mastodon/@{username}"),
         "avatar": "",
-        "followers_count": 0,
+        "followers_count": figures.followers(
+            NETWORK, account_id, (now() - datetime.timedelta(hours=5)).date()
+        ),
         "following_count": 0,
         "statuses_count": len(app.state.live_posts(NETWORK, account_id)),
     }
@@ -219,9 +225,15 @@ def status_json(app: SandboxApp, post: dict[str, Any]) -> dict[str, Any]:
         "language": post["language"],
         "uri": app.url(f"/mastodon/users/{account['username']}/statuses/{post['id']}"),
         "url": app.url(f"/mastodon/@{account['username']}/{post['id']}"),
-        "replies_count": 0,
-        "reblogs_count": 0,
-        "favourites_count": 0,
+        "replies_count": figures.lifetime(
+            NETWORK, post["id"], "replies_count", post["created_at"]
+        ),
+        "reblogs_count": figures.lifetime(
+            NETWORK, post["id"], "reblogs_count", post["created_at"]
+        ),
+        "favourites_count": figures.lifetime(
+            NETWORK, post["id"], "favourites_count", post["created_at"]
+        ),
         "content": render_content(app, post["text"]),
         "reblog": None,
         "application": {"name": post.get("application", ""), "website": None},
@@ -594,6 +606,18 @@ def register(app: SandboxApp) -> None:
         with state.lock:
             post["deleted"] = True
         return json_response({**status_json(app, post), "text": post["text"]})
+
+    @app.route(NETWORK, "/api/v1/statuses/<status_id>", ("GET",))
+    def get_status(request: Request, status_id: str) -> Response:
+        """One status with its counts (public statuses need no token)."""
+        if bearer(request):
+            caller = authenticate(request)
+            if isinstance(caller, Response):
+                return caller
+        post = state.find_post(NETWORK, status_id)
+        if post is None or post["deleted"]:
+            return json_response({"error": "Record not found"}, 404)
+        return json_response(status_json(app, post))
 
     @app.route(NETWORK, "/api/v1/accounts/<account_id>/statuses")
     def account_statuses(request: Request, account_id: str) -> Response:

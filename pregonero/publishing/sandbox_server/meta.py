@@ -5,7 +5,8 @@ version): the Login dialog ``/<version>/dialog/oauth`` (www.facebook.com in
 production), the token endpoint ``/<version>/oauth/access_token`` (code and
 ``fb_exchange_token`` grants), ``/me/accounts`` and ``/me/permissions``, Page
 ``/feed``, ``/photos``, ``/videos`` and ``/posts``, Instagram ``/media`` and
-``/media_publish``, and ``GET``/``DELETE`` of any object id. Errors use Graph's
+``/media_publish``, Page, post, Instagram account and media ``/insights``
+(see the insights section below), and ``GET``/``DELETE`` of any object id. Errors use Graph's
 envelope ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``;
 an injected ``Fault`` may name the Graph code as ``"190"`` or ``"190:463"``.
 
@@ -40,10 +41,12 @@ import html
 import json
 import re
 import secrets
+import urllib.parse
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     ErrorFormatter,
     SandboxApp,
@@ -291,8 +294,11 @@ def _advance_container(app: SandboxApp, container: dict[str, Any]) -> None:
 
 
 def _pick(data: dict[str, Any], request: Request) -> dict[str, Any]:
-    """Only the requested ``fields`` (and ``id``), as Graph answers."""
-    fields = {f.split("{")[0] for f in request.args.get("fields", "").split(",") if f}
+    """Only the requested ``fields`` (and ``id``), as Graph answers; modifiers such
+    as ``comments.summary(true)`` or ``{id,username}`` name their field."""
+    fields = {
+        re.split(r"[{.(]", f)[0] for f in request.args.get("fields", "").split(",") if f
+    }
     if not fields:
         return data
     return {k: v for k, v in data.items() if k == "id" or k in fields}
@@ -337,6 +343,7 @@ def register(app: SandboxApp) -> None:
     _register_oauth(app)
     _register_facebook(app)
     _register_instagram(app)
+    _register_insights(app)
     _register_objects(app)
     _register_web(app)
 
@@ -632,9 +639,10 @@ def _register_facebook(app: SandboxApp) -> None:
         record = _check_token(app, request, {page_id, USER_ID})
         if isinstance(record, Response):
             return record
-        limit = min(max(int(request.args.get("limit", "25") or 25), 1), 100)
+        newest_first = list(reversed(state.live_posts(PREFIX, page_id)))
+        page, paging = _cursor_page(request, newest_first)
         rows = []
-        for post in list(reversed(state.live_posts(PREFIX, page_id)))[:limit]:
+        for post in page:
             row = {
                 "id": post["id"],
                 "created_time": graph_time(post["created_at"]),
@@ -643,9 +651,33 @@ def _register_facebook(app: SandboxApp) -> None:
             if post["text"]:
                 row["message"] = post["text"]
             rows.append(_pick(row, request))
-        return json_response(
-            {"data": rows, "paging": {"cursors": {"before": "", "after": ""}}}
-        )
+        return json_response({"data": rows, "paging": paging})
+
+
+def _cursor_page(
+    request: Request, items: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Graph's cursor paging: ``limit`` (25 by default, at most 100) and ``after``;
+    ``paging.next`` only when there is a further page."""
+    limit = min(max(int(request.args.get("limit", "25") or 25), 1), 100)
+    after = request.args.get("after", "")
+    try:
+        start = int(base64.urlsafe_b64decode(after.encode()).decode()) if after else 0
+    except ValueError:
+        start = 0
+    page = items[start : start + limit]
+
+    def cursor(offset: int) -> str:
+        return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+    paging: dict[str, Any] = {
+        "cursors": {"before": cursor(start), "after": cursor(start + len(page))}
+    }
+    if start + limit < len(items):
+        query = request.args.to_dict()
+        query["after"] = cursor(start + len(page))
+        paging["next"] = request.base_url + "?" + urllib.parse.urlencode(query)
+    return page, paging
 
 
 def _register_instagram(app: SandboxApp) -> None:
@@ -750,14 +782,10 @@ def _register_instagram(app: SandboxApp) -> None:
         record = _check_token(app, request, {found[0]["id"], USER_ID})
         if isinstance(record, Response):
             return record
-        limit = min(max(int(request.args.get("limit", "25") or 25), 1), 100)
-        rows = [
-            _pick(_ig_fields(post), request)
-            for post in list(reversed(state.live_posts(IG, ig_id)))[:limit]
-        ]
-        return json_response(
-            {"data": rows, "paging": {"cursors": {"before": "", "after": ""}}}
-        )
+        newest_first = list(reversed(state.live_posts(IG, ig_id)))
+        page, paging = _cursor_page(request, newest_first)
+        rows = [_pick(_ig_fields(post), request) for post in page]
+        return json_response({"data": rows, "paging": paging})
 
 
 def _container_fields(
@@ -847,6 +875,7 @@ def _container_media(
 
 def _ig_fields(post: dict[str, Any]) -> dict[str, Any]:
     media_type = post["media_type"]
+    media = post.get("media") or []
     return {
         "id": post["id"],
         "caption": post["text"],
@@ -854,7 +883,296 @@ def _ig_fields(post: dict[str, Any]) -> dict[str, Any]:
         "permalink": post["permalink"],
         "media_type": "VIDEO" if media_type == "REELS" else media_type,
         "media_product_type": "REELS" if media_type == "REELS" else "FEED",
+        "media_url": media[0]["url"] if media else "",
+        "like_count": figures.lifetime(IG, post["id"], "likes", post["created_at"]),
+        "comments_count": figures.lifetime(
+            IG, post["id"], "comments", post["created_at"]
+        ),
     }
+
+
+# ---------------------------------------------------------------- insights
+#
+# Page insights (§1.7): ``GET /{page-id}/insights?metric=…&period=day&since&until``
+# answers one value per day with its ``end_time`` (07:00 UTC of the next day);
+# at most 90 days per request, nothing older than two years; a deprecated or
+# unknown metric name fails the whole request with (#100). Post insights
+# (``period=lifetime``) and Instagram media insights answer one lifetime value;
+# Instagram account insights with ``metric_type=total_value`` answer one total
+# for the range (§2.6).
+
+PAGE_METRICS = frozenset(
+    {
+        "page_follows",
+        "page_daily_follows",
+        "page_daily_follows_unique",
+        "page_daily_unfollows_unique",
+        "page_media_view",
+        "page_total_media_view_unique",
+        "page_post_engagements",
+        "page_video_views",
+        "page_views_total",
+        "page_total_actions",
+    }
+)
+POST_METRICS = frozenset(
+    {
+        "post_media_view",
+        "post_total_media_view_unique",
+        "post_clicks",
+        "post_clicks_by_type",
+        "post_reactions_by_type_total",
+        "post_reactions_like_total",
+        "post_video_views",
+    }
+)
+IG_ACCOUNT_METRICS = frozenset(
+    {
+        "views",
+        "reach",
+        "accounts_engaged",
+        "total_interactions",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        "replies",
+        "profile_links_taps",
+        "follows_and_unfollows",
+    }
+)
+IG_MEDIA_METRICS = frozenset(
+    {
+        "views",
+        "reach",
+        "likes",
+        "comments",
+        "shares",
+        "saved",
+        "total_interactions",
+        "profile_visits",
+        "follows",
+    }
+)
+MAX_WINDOW_DAYS = 90
+HISTORY_DAYS = 2 * 365
+
+
+def _bogota_today() -> datetime.date:
+    return (utcnow() - datetime.timedelta(hours=5)).date()
+
+
+def _status_type(post: dict[str, Any]) -> str:
+    return {"photos": "added_photos", "video": "added_video"}.get(
+        post.get("kind", ""), "mobile_status_update"
+    )
+
+
+def _post_counts(post: dict[str, Any]) -> dict[str, Any]:
+    """The counts a Page token reads without insights permission (§1.7.1)."""
+    created = post["created_at"]
+    reactions = sum(figures.reactions_by_type(PREFIX, post["id"], created).values())
+    comments = figures.lifetime(PREFIX, post["id"], "comments", created)
+    return {
+        "shares": {"count": figures.lifetime(PREFIX, post["id"], "shares", created)},
+        "comments": {"data": [], "summary": {"total_count": comments}},
+        "reactions": {"data": [], "summary": {"total_count": reactions}},
+    }
+
+
+def _metric_names(app: SandboxApp, request: Request) -> list[str] | Response:
+    names = [m for m in request.args.get("metric", "").split(",") if m.strip()]
+    if not names:
+        return app.error(
+            PREFIX,
+            400,
+            "3001:1504028",
+            "No Metric Specified: the metric parameter is required.",
+        )
+    return [n.strip() for n in names]
+
+
+def _invalid_metric(app: SandboxApp) -> Response:
+    return app.error(
+        PREFIX, 400, "100", "(#100) The value must be a valid insights metric"
+    )
+
+
+def _insight(
+    object_id: str, name: str, period: str, values: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "period": period,
+        "values": values,
+        "title": name.replace("_", " ").capitalize(),
+        "description": f"{name} ({period})",
+        "id": f"{object_id}/insights/{name}/{period}",
+    }
+
+
+def _range(
+    app: SandboxApp, request: Request
+) -> tuple[datetime.date, datetime.date] | Response:
+    """The days ``since`` .. ``until`` (exclusive) of an insights request."""
+    today = _bogota_today()
+    until = figures.parse_day(request.args.get("until", "")) or today
+    since = figures.parse_day(request.args.get("since", "")) or (
+        until - datetime.timedelta(days=2)
+    )
+    if until <= since:
+        return app.error(
+            PREFIX, 400, "100", "(#100) The until parameter must be after since."
+        )
+    if (until - since).days > MAX_WINDOW_DAYS:
+        return app.error(
+            PREFIX,
+            400,
+            "100",
+            "(#100) There cannot be more than 90 days (7776000 s) between since and until",
+        )
+    oldest = today - datetime.timedelta(days=HISTORY_DAYS)
+    return max(since, oldest), min(until, today + datetime.timedelta(days=1))
+
+
+def _register_insights(app: SandboxApp) -> None:
+    state = app.state
+
+    @app.route(PREFIX, "/<version>/<object_id>/insights")
+    def insights(request: Request, version: str, object_id: str) -> Response:
+        names = _metric_names(app, request)
+        if isinstance(names, Response):
+            return names
+        page = _page(app, object_id)
+        if page is not None:
+            record = _check_token(app, request, {page["id"], USER_ID})
+            if isinstance(record, Response):
+                return record
+            return _page_insights(app, request, page["id"], names)
+        post = state.find_post(PREFIX, object_id)
+        if post is not None and not post["deleted"]:
+            record = _check_token(app, request, {post["account_id"], USER_ID})
+            if isinstance(record, Response):
+                return record
+            if any(n not in POST_METRICS for n in names):
+                return _invalid_metric(app)
+            data = [
+                _insight(object_id, n, "lifetime", [{"value": _post_value(post, n)}])
+                for n in names
+            ]
+            return json_response({"data": data})
+        account = _instagram(app, object_id)
+        if account is not None:
+            record = _check_token(app, request, {account[0]["id"], USER_ID})
+            if isinstance(record, Response):
+                return record
+            return _ig_account_insights(app, request, object_id, names)
+        media = state.find_post(IG, object_id)
+        if media is not None and not media["deleted"]:
+            linked = _instagram(app, media["account_id"])
+            owners = {linked[0]["id"], USER_ID} if linked else {USER_ID}
+            record = _check_token(app, request, owners)
+            if isinstance(record, Response):
+                return record
+            if any(n not in IG_MEDIA_METRICS for n in names):
+                return _invalid_metric(app)
+            data = [
+                _insight(
+                    object_id,
+                    n,
+                    "lifetime",
+                    [
+                        {
+                            "value": figures.lifetime(
+                                IG, media["id"], n, media["created_at"]
+                            )
+                        }
+                    ],
+                )
+                for n in names
+            ]
+            return json_response({"data": data})
+        return _missing(app, object_id)
+
+
+def _post_value(post: dict[str, Any], name: str) -> Any:
+    created = post["created_at"]
+    if name == "post_reactions_by_type_total":
+        return figures.reactions_by_type(PREFIX, post["id"], created)
+    if name == "post_clicks_by_type":
+        clicks = figures.lifetime(PREFIX, post["id"], "post_clicks", created)
+        links = clicks // 3
+        return {"link clicks": links, "other clicks": clicks - links}
+    if name == "post_reactions_like_total":
+        return figures.reactions_by_type(PREFIX, post["id"], created).get("like", 0)
+    if name == "post_video_views" and post.get("kind") != "video":
+        return 0
+    return figures.lifetime(PREFIX, post["id"], name, created)
+
+
+def _page_insights(
+    app: SandboxApp, request: Request, page_id: str, names: list[str]
+) -> Response:
+    if any(n not in PAGE_METRICS for n in names):
+        return _invalid_metric(app)
+    period = request.args.get("period", "day")
+    if period != "day":
+        return app.error(
+            PREFIX,
+            400,
+            "100",
+            "(#100) The sandbox Page insights answer period=day only.",
+        )
+    window = _range(app, request)
+    if isinstance(window, Response):
+        return window
+    since, until = window
+    posted = figures.posts_per_day(app.state.live_posts(PREFIX, page_id))
+    days = [since + datetime.timedelta(days=i) for i in range((until - since).days)]
+    data = []
+    for name in names:
+        values = []
+        for day in days:
+            if name == "page_follows":
+                value = figures.followers(PREFIX, page_id, day)
+            else:
+                value = figures.daily(PREFIX, page_id, name, day, posted.get(day, 0))
+            end = datetime.datetime.combine(
+                day + datetime.timedelta(days=1), datetime.time(7), datetime.UTC
+            )
+            values.append({"value": value, "end_time": graph_time(end)})
+        data.append(_insight(page_id, name, "day", values))
+    return json_response({"data": data, "paging": {"previous": "", "next": ""}})
+
+
+def _ig_account_insights(
+    app: SandboxApp, request: Request, ig_id: str, names: list[str]
+) -> Response:
+    if any(n not in IG_ACCOUNT_METRICS for n in names):
+        return _invalid_metric(app)
+    if request.args.get("metric_type") != "total_value":
+        return app.error(
+            PREFIX,
+            400,
+            "100",
+            "(#100) metric_type=total_value is required for these metrics.",
+        )
+    window = _range(app, request)
+    if isinstance(window, Response):
+        return window
+    since, until = window
+    posted = figures.posts_per_day(app.state.live_posts(IG, ig_id))
+    days = [since + datetime.timedelta(days=i) for i in range((until - since).days)]
+    data = []
+    for name in names:
+        total = sum(
+            figures.daily(IG, ig_id, name, day, posted.get(day, 0)) for day in days
+        )
+        item = _insight(ig_id, name, "day", [])
+        del item["values"]
+        item["total_value"] = {"value": total}
+        data.append(item)
+    return json_response({"data": data})
 
 
 def _register_objects(app: SandboxApp) -> None:
@@ -897,6 +1215,8 @@ def _read_object(app: SandboxApp, object_id: str) -> tuple[set[str], Any] | None
             "message": post["text"],
             "created_time": graph_time(post["created_at"]),
             "permalink_url": post["permalink"],
+            "status_type": _status_type(post),
+            **_post_counts(post),
         }
     item = state.get_media(PREFIX, object_id)
     if item is not None and item["kind"] == "video":
@@ -927,6 +1247,7 @@ def _read_object(app: SandboxApp, object_id: str) -> tuple[set[str], Any] | None
             "name": page["name"],
             "username": page.get("username", ""),
             "link": app.url(f"/{PREFIX}/{page.get('username') or page['id']}"),
+            "followers_count": figures.followers(PREFIX, page["id"], _bogota_today()),
         }
     container = state.get_media(IG, object_id)
     if container is not None:
@@ -954,6 +1275,8 @@ def _read_object(app: SandboxApp, object_id: str) -> tuple[set[str], Any] | None
             "id": linked["id"],
             "username": linked.get("username", ""),
             "name": linked.get("name", ""),
+            "followers_count": figures.followers(IG, linked["id"], _bogota_today()),
+            "media_count": len(state.live_posts(IG, linked["id"])),
         }
     return None
 

@@ -26,6 +26,12 @@ Knobs (``state.config["tiktok"]``):
 Posts are recorded when the last byte arrives (photos: at init); a FAILED
 outcome marks them deleted. ``publicaly_available_post_id`` is only given for
 PUBLIC_TO_EVERYONE posts.
+
+Metrics (Display API, deterministic figures from ``figures``): ``user/info``
+``follower_count`` & co. (scope ``user.info.stats``), ``POST /v2/video/list/``
+(cursor paging, ``max_count`` ≤ 20) and ``POST /v2/video/query/``
+(``filters.video_ids`` ≤ 20) with ``view_count``, ``like_count``,
+``comment_count``, ``share_count`` (scope ``video.list``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     SandboxApp,
     authorize_page,
@@ -99,6 +106,30 @@ def ok(data: dict[str, Any], status: int = 200) -> Response:
 
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+STATS_FIELDS = frozenset(
+    {"follower_count", "following_count", "likes_count", "video_count"}
+)
+VIDEO_FIELDS = frozenset(
+    {
+        "id",
+        "create_time",
+        "title",
+        "video_description",
+        "share_url",
+        "cover_image_url",
+        "duration",
+        "view_count",
+        "like_count",
+        "comment_count",
+        "share_count",
+    }
+)
+
+
+def _bogota_today() -> datetime.date:
+    return (utcnow() - datetime.timedelta(hours=5)).date()
 
 
 def register(app: SandboxApp) -> None:
@@ -198,13 +229,119 @@ def register(app: SandboxApp) -> None:
         if not fields:
             return app.error(PREFIX, 400, "invalid_param", "fields is required.")
         record = profile(account_id)
-        known = {
+        known: dict[str, Any] = {
             "open_id": account_id,
             "union_id": f"union-{account_id}",
             "avatar_url": app.url(f"/{PREFIX}/avatar/{account_id}.jpeg"),
             "display_name": record["name"],
         }
+        if set(fields) & STATS_FIELDS:
+            _account, denied = authorized(request, "user.info.stats")
+            if denied:
+                return denied
+            videos = state.live_posts(PREFIX, account_id)
+            known.update(
+                follower_count=figures.followers(PREFIX, account_id, _bogota_today()),
+                following_count=35,
+                likes_count=sum(
+                    figures.lifetime(PREFIX, v["id"], "like_count", v["created_at"])
+                    for v in videos
+                ),
+                video_count=len(videos),
+            )
         return ok({"user": {k: v for k, v in known.items() if k in fields}})
+
+    # -- Display API: video list and query (scope video.list) ------------------------
+
+    def video_fields(request: Request) -> list[str] | Response:
+        fields = [f for f in request.args.get("fields", "").split(",") if f]
+        if not fields:
+            return app.error(PREFIX, 400, "invalid_param", "fields is required.")
+        unknown = [f for f in fields if f not in VIDEO_FIELDS]
+        if unknown:
+            return app.error(
+                PREFIX, 400, "invalid_param", f"Invalid fields: {','.join(unknown)}."
+            )
+        return fields
+
+    def video_object(post: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        created = post["created_at"]
+        handle = profile(post["account_id"])["handle"]
+        kind = "photo" if post.get("kind") == "photo" else "video"
+        known: dict[str, Any] = {
+            "id": post["id"],
+            "create_time": int(created.timestamp()),
+            "title": post.get("title") or post["text"][:150],
+            "video_description": post["text"],
+            "share_url": app.url(f"/{PREFIX}/@{handle}/{kind}/{post['id']}"),
+            "cover_image_url": app.url(f"/{PREFIX}/cover/{post['id']}.jpeg"),
+            "duration": 30,
+            "view_count": figures.lifetime(PREFIX, post["id"], "view_count", created),
+            "like_count": figures.lifetime(PREFIX, post["id"], "like_count", created),
+            "comment_count": figures.lifetime(
+                PREFIX, post["id"], "comment_count", created
+            ),
+            "share_count": figures.lifetime(PREFIX, post["id"], "share_count", created),
+        }
+        return {k: v for k, v in known.items() if k in fields}
+
+    @app.route(PREFIX, "/v2/video/list/", ("POST",))
+    def video_list(request: Request) -> Response:
+        """The creator's public posts, newest first: ``max_count`` ≤ 20 and a
+        ``cursor`` (UNIX milliseconds) to continue from."""
+        account_id, denied = authorized(request, "video.list")
+        if denied:
+            return denied
+        fields = video_fields(request)
+        if isinstance(fields, Response):
+            return fields
+        body = request.get_json(silent=True) or {}
+        size = int(body.get("max_count") or 10)
+        if not 1 <= size <= 20:
+            return app.error(PREFIX, 400, "invalid_param", "max_count must be 1 to 20.")
+        cursor = int(body.get("cursor") or 0)
+        videos = sorted(
+            state.live_posts(PREFIX, account_id),
+            key=lambda p: p["created_at"],
+            reverse=True,
+        )
+        if cursor:
+            videos = [v for v in videos if v["created_at"].timestamp() * 1000 < cursor]
+        page = videos[:size]
+        next_cursor = int(page[-1]["created_at"].timestamp() * 1000) if page else 0
+        return ok(
+            {
+                "videos": [video_object(v, fields) for v in page],
+                "cursor": next_cursor,
+                "has_more": len(videos) > size,
+            }
+        )
+
+    @app.route(PREFIX, "/v2/video/query/", ("POST",))
+    def video_query(request: Request) -> Response:
+        """The creator's posts among ``filters.video_ids`` (at most 20)."""
+        account_id, denied = authorized(request, "video.list")
+        if denied:
+            return denied
+        fields = video_fields(request)
+        if isinstance(fields, Response):
+            return fields
+        body = request.get_json(silent=True) or {}
+        ids = (body.get("filters") or {}).get("video_ids") or []
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 20:
+            return app.error(
+                PREFIX, 400, "invalid_param", "filters.video_ids must hold 1 to 20 ids."
+            )
+        found = []
+        for video_id in ids:
+            post = state.find_post(PREFIX, str(video_id))
+            if (
+                post is not None
+                and not post["deleted"]
+                and post["account_id"] == account_id
+            ):
+                found.append(video_object(post, fields))
+        return ok({"videos": found, "cursor": 0, "has_more": False})
 
     @app.route(PREFIX, "/v2/post/publish/creator_info/query/", ("POST",))
     def creator_info(request: Request) -> Response:

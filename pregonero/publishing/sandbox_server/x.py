@@ -37,6 +37,10 @@ Behaviour worth knowing:
   ``processing_result="failed"``, ``failed``.
 * 429 responses carry ``x-rate-limit-limit/remaining/reset`` (reset = now +
   knob ``rate_limit_reset_seconds``, default 900).
+* Metrics: ``GET /2/tweets?ids=…`` with ``public_metrics`` and (own posts under
+  30 days) ``non_public_metrics``; ``users/me`` with
+  ``user.fields=public_metrics``. Knob ``metric_names="2026"`` answers
+  ``repost_count`` instead of ``retweet_count``.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
+from . import figures
 from .core import (
     Grant,
     SandboxApp,
@@ -60,6 +65,7 @@ from .core import (
     bearer,
     json_response,
     token_grant,
+    utcnow,
 )
 
 PREFIX = "x"
@@ -269,15 +275,102 @@ def register(app: SandboxApp) -> None:
         if error:
             return error
         user = _user(app, account_id)
-        return json_response(
-            {
-                "data": {
-                    "id": account_id,
-                    "name": user["name"],
-                    "username": user["username"],
-                }
+        data: dict[str, Any] = {
+            "id": account_id,
+            "name": user["name"],
+            "username": user["username"],
+        }
+        if "public_metrics" in request.args.get("user.fields", "").split(","):
+            data["public_metrics"] = {
+                "followers_count": figures.followers(
+                    PREFIX, account_id, (utcnow() - datetime.timedelta(hours=5)).date()
+                ),
+                "following_count": 180,
+                "tweet_count": len(state.live_posts(PREFIX, account_id)),
+                "listed_count": 12,
             }
-        )
+        return json_response({"data": data})
+
+    @app.route(PREFIX, "/2/tweets", ("GET",))
+    def lookup(request: Request) -> Response:
+        """``GET /2/tweets?ids=…`` with ``public_metrics`` and, for the author's own
+        posts younger than 30 days, ``non_public_metrics`` (§3.5). Knob
+        ``metric_names="2026"`` answers ``repost_count`` instead of ``retweet_count``."""
+        account_id, error = authorized(request, "tweet.read")
+        if error:
+            return error
+        ids = [i for i in request.args.get("ids", "").split(",") if i]
+        if not 1 <= len(ids) <= 100:
+            return app.error(
+                PREFIX,
+                400,
+                PROBLEM + "invalid-request",
+                "The ids query parameter must hold 1 to 100 ids.",
+            )
+        fields = set(request.args.get("tweet.fields", "").split(","))
+        renamed = state.knob(PREFIX, "metric_names", "classic") == "2026"
+        data: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for tweet_id in ids:
+            post = state.find_post(PREFIX, tweet_id)
+            if post is None or post["deleted"]:
+                errors.append(
+                    {
+                        "resource_id": tweet_id,
+                        "resource_type": "tweet",
+                        "title": "Not Found Error",
+                        "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                        "type": PROBLEM + "resource-not-found",
+                    }
+                )
+                continue
+            if "non_public_metrics" in fields and (
+                post["account_id"] != account_id
+                or utcnow() - post["created_at"] > datetime.timedelta(days=30)
+            ):
+                return app.error(
+                    PREFIX,
+                    400,
+                    PROBLEM + "invalid-request",
+                    "non_public_metrics are only available for the authenticated "
+                    "user's posts created in the last 30 days.",
+                )
+            item: dict[str, Any] = {
+                "id": post["id"],
+                "text": _timeline_text(post),
+                "edit_history_tweet_ids": [post["id"]],
+            }
+            if "created_at" in fields:
+                item["created_at"] = _iso(post["created_at"])
+
+            def value(name: str, post: dict[str, Any] = post) -> int:
+                return figures.lifetime(PREFIX, post["id"], name, post["created_at"])
+
+            if "public_metrics" in fields:
+                item["public_metrics"] = {
+                    "repost_count" if renamed else "retweet_count": value(
+                        "retweet_count"
+                    ),
+                    "reply_count": value("reply_count"),
+                    "like_count": value("like_count"),
+                    "quote_count": value("quote_count"),
+                    "bookmark_count": value("bookmark_count"),
+                    "impression_count": value("impression_count"),
+                }
+            if "non_public_metrics" in fields:
+                item["non_public_metrics"] = {
+                    "impression_count": value("impression_count"),
+                    "url_link_clicks": value("url_link_clicks"),
+                    "user_profile_clicks": value("user_profile_clicks"),
+                    "engagements": value("engagements"),
+                }
+            data.append(item)
+        body: dict[str, Any] = {}
+        if data:
+            body["data"] = data
+        if errors:
+            body["errors"] = errors
+        return json_response(body)
 
     @app.route(PREFIX, "/2/users/<user_id>/tweets")
     def timeline(request: Request, user_id: str) -> Response:

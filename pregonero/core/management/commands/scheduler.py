@@ -23,6 +23,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from pregonero.accounts.notify import retry_due_emails
+from pregonero.analytics.collect import collect_due
+from pregonero.analytics.reports import draft_monthly_reports
 from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.lib.db import analyze_sqlite
 from pregonero.publishing.actions import (
@@ -51,6 +53,8 @@ def upkeep() -> dict[str, int]:
         "emails": retry_due_emails(),
         "escalations": escalate_stale_urgent_reviews(),
         "analyzed": int(_analyze_if_due()),
+        "metrics": collect_due(),
+        "reports": draft_monthly_reports(),
     }
 
 
