@@ -390,6 +390,12 @@ PREGONERO_RECONCILE_AFTER_SECONDS = float(
 PREGONERO_DISPATCH_LEAD_SECONDS = float(
     os.environ.get("PREGONERO_DISPATCH_LEAD_SECONDS", "2")
 )
+# Back-pressure: at most this many publications handed out and not yet taken by
+# a worker. A backlog (after an outage) waits in the table, not in the queue,
+# where it would slow every worker's fetch and be handed out twice.
+PREGONERO_DISPATCH_MAX_QUEUED = int(
+    os.environ.get("PREGONERO_DISPATCH_MAX_QUEUED", "400")
+)
 PREGONERO_MAX_PUBLISH_ATTEMPTS = env_int("PREGONERO_MAX_PUBLISH_ATTEMPTS", 6)
 # Signed media links the networks fetch from (Instagram, Facebook file_url).
 PREGONERO_MEDIA_LINK_SECONDS = env_int("PREGONERO_MEDIA_LINK_SECONDS", 6 * 3600)

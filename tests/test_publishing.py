@@ -4,6 +4,7 @@ never without the visto bueno of the current sealed version."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -218,3 +219,33 @@ def test_my_work_lists_pieces_still_to_publish(world: World) -> None:
     assert not in_queue()
     Publication.objects.filter(pk=first.pk).update(status=PublicationStatus.FAILED)
     assert in_queue()  # a problem always shows
+
+
+def test_dispatch_holds_a_backlog_back_while_the_queue_is_full(
+    world: World, settings: Any
+) -> None:
+    """Back-pressure: publications waiting in the queue for a worker count against
+    PREGONERO_DISPATCH_MAX_QUEUED; the rest of a backlog waits in the table."""
+    settings.PREGONERO_DISPATCH_MAX_QUEUED = 1
+    pieces = [approved_piece(world, channels=[world.fb, world.x]) for _ in range(2)]
+    for piece in pieces:
+        for channel in (world.fb, world.x):
+            actions.schedule_publication(world.writer, piece, channel, soon(5))
+    later = timezone.now() + datetime.timedelta(minutes=6)
+    first = Publication.objects.order_by("pk").first()
+    assert first is not None
+    # One is already in the queue, waiting for a worker: the queue is full.
+    Publication.objects.filter(pk=first.pk).update(dispatched_at=later)
+    with time_machine.travel(later):
+        assert actions.queued_count() == 1
+        assert actions.dispatch_due() == 0
+    assert not Publication.objects.filter(status=PublicationStatus.PUBLISHED).exists()
+    with time_machine.travel(later + datetime.timedelta(minutes=3)):
+        # The one that never reached a worker is handed out again, and the
+        # backlog drains one by one as room appears (the test backend runs
+        # each task at once).
+        assert actions.queued_count() == 0
+        assert [actions.dispatch_due() for _ in range(5)] == [1, 1, 1, 1, 0]
+    assert set(Publication.objects.values_list("status", flat=True)) == {
+        PublicationStatus.PUBLISHED
+    }

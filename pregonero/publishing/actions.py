@@ -469,6 +469,15 @@ def due_publications(
     )
 
 
+def queued_count(now: datetime.datetime | None = None) -> int:
+    """Publications handed out to the queue and not yet taken by a worker."""
+    now = now or timezone.now()
+    return Publication.objects.filter(
+        status=PublicationStatus.SCHEDULED,
+        dispatched_at__gte=now - REDISPATCH_AFTER,
+    ).count()
+
+
 def next_due_at() -> datetime.datetime | None:
     """When the scheduler must next wake: the earliest publication not yet handed out."""
     row = (
@@ -508,8 +517,13 @@ def dispatch_due(
         lead = settings.PREGONERO_DISPATCH_LEAD_SECONDS if _backend_defers() else 0.0
     horizon = now + datetime.timedelta(seconds=lead)
     count = 0
+    room = settings.PREGONERO_DISPATCH_MAX_QUEUED - queued_count(now)
+    if room <= 0:
+        return 0
     rows = (
-        Publication.objects.filter(pk__in=due_publications(horizon))
+        Publication.objects.filter(
+            pk__in=due_publications(horizon, limit=min(room, 500))
+        )
         .select_related("channel")
         .annotate(due=Coalesce("next_attempt_at", "scheduled_at"))
     )
