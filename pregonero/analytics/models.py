@@ -220,11 +220,17 @@ class ImportBatch(StoredFile):
 class MetricValue(models.Model):
     """One figure of an account (per day) or of a post (lifetime, per capture day)."""
 
+    # No single-column indexes on the foreign keys: the composite indexes below
+    # serve every lookup, and each extra index slows the bulk writes of imports
+    # and collections.
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+"
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="metric_values"
+        Channel,
+        on_delete=models.PROTECT,
+        related_name="metric_values",
+        db_index=False,
     )
     post = models.ForeignKey(
         NetworkPost,
@@ -232,6 +238,7 @@ class MetricValue(models.Model):
         null=True,
         blank=True,
         related_name="metric_values",
+        db_index=False,
     )
     metric = models.CharField(_("métrica"), max_length=120)
     api_version = models.CharField(_("versión de la API"), max_length=40, blank=True)
@@ -245,6 +252,7 @@ class MetricValue(models.Model):
         null=True,
         blank=True,
         related_name="values",
+        db_index=False,
     )
 
     class Meta:

@@ -151,15 +151,18 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _sniff_zip(fileobj: IO[bytes], size: int) -> str | None:
+def _sniff_zip(
+    fileobj: IO[bytes],
+    size: int,
+    max_uncompressed: int = _ZIP_MAX_UNCOMPRESSED,
+    max_ratio: int = _ZIP_MAX_RATIO,
+) -> str | None:
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
             infos = archive.infolist()
             total = sum(info.file_size for info in infos)
-            if total > _ZIP_MAX_UNCOMPRESSED or (
-                size and total / max(size, 1) > _ZIP_MAX_RATIO
-            ):
+            if total > max_uncompressed or (size and total / max(size, 1) > max_ratio):
                 raise ValidationFailed(
                     _(
                         "El archivo comprimido se expande a un tamaño excesivo y fue rechazado."
@@ -299,3 +302,100 @@ def storage_path(organization_id: int, folder: str, extension: str) -> str:
     """A storage path that never contains the user's file name."""
     today = timezone.localdate()
     return f"{folder}/{organization_id}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+# Statistics exports (analytics imports): CSV text in any of the encodings the
+# networks use (UTF-8, UTF-16, Windows-1252), zips of CSVs, Excel workbooks.
+EXPORT_TYPES: dict[str, str] = {
+    "text/csv": "csv",
+    "application/zip": "zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-excel": "xls",
+}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _is_export_text(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:4000]
+    if len(sample) >= 4 and (
+        sample[1::2].count(0) > len(sample) // 2 * 0.6
+        or sample[0::2].count(0) > len(sample) // 2 * 0.6
+    ):
+        return True  # UTF-16 without a BOM
+    return b"\x00" not in sample
+
+
+def check_export_upload(
+    fileobj: Any,
+    original_name: str,
+    *,
+    max_bytes: int,
+    max_uncompressed: int,
+    max_ratio: int,
+    field: str = "file",
+) -> CheckedFile:
+    """Validate a statistics export (CSV, zip of CSVs, .xlsx, .xls) or raise
+    ValidationFailed: empty, too large, a zip that inflates too much (measured
+    from the archive's directory, before anything is inflated), or another type."""
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        fileobj.seek(0, os.SEEK_END)
+        size = fileobj.tell()
+    fileobj.seek(0)
+    shown = sanitize_filename(original_name)
+    if size == 0:
+        message = _("El archivo «%(name)s» está vacío.") % {"name": shown}
+        raise ValidationFailed(message, code="empty", errors={field: [message]})
+    if size > max_bytes:
+        message = _(
+            "«%(name)s» pesa %(size).1f MB; el máximo para importar es %(limit)d MB."
+        ) % {"name": shown, "size": size / 1024 / 1024, "limit": max_bytes >> 20}
+        raise ValidationFailed(message, code="too_large", errors={field: [message]})
+    head = fileobj.read(8192)
+    fileobj.seek(0)
+    mime: str | None
+    if head.startswith(b"PK"):
+        mime = _sniff_zip(fileobj, size, max_uncompressed, max_ratio)
+        if mime is None:
+            fileobj.seek(0)
+            try:
+                with zipfile.ZipFile(fileobj):
+                    mime = "application/zip"
+            except zipfile.BadZipFile:
+                mime = None
+        elif mime not in EXPORT_TYPES:
+            mime = None
+    elif head.startswith(_OLE_MAGIC):
+        mime = "application/vnd.ms-excel"
+    else:
+        sniffed = sniff(head)
+        if sniffed in {"image/svg+xml", "text/html", "application/x-executable"}:
+            mime = None
+        elif sniffed in {"text/plain", None} and _is_export_text(head):
+            mime = "text/csv"
+        else:
+            mime = None
+    fileobj.seek(0)
+    if mime is None:
+        message = _(
+            "«%(name)s» no es un archivo de estadísticas que Pregonero pueda leer "
+            "(se aceptan CSV, ZIP de YouTube Studio y libros de Excel .xlsx o .xls)."
+        ) % {"name": shown}
+        raise ValidationFailed(
+            message, code="unsupported_type", errors={field: [message]}
+        )
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    extension = EXPORT_TYPES[mime]
+    return CheckedFile(
+        kind="data",
+        content_type=mime,
+        extension=extension,
+        name=sanitize_filename(original_name, extension),
+        size=size,
+        sha256=digest.hexdigest(),
+    )
