@@ -1073,6 +1073,10 @@ def build_demo() -> str:
         reason="Vacaciones de la jefe de la oficina",
         act_reference="Resolución de encargo (demostración)",
     )
+    # Fourteen months of figures for the practice channels (Estadísticas, report).
+    from pregonero.analytics.demo import load_demo_metrics
+
+    load_demo_metrics(org)
     return _logins_text(users, passwords, totp)
 
 
