@@ -10,7 +10,7 @@ SANDBOX_PORT ?= 8001
 # Test workers for pytest-xdist ("auto" = one per CPU).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench bench-publishing install clean messages
+.PHONY: run test lint typecheck test-sqlite test-postgres bench bench-publishing bench-analytics bench-imports install clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@if [ ! -x $(PY) ]; then \
@@ -64,6 +64,14 @@ bench: install
 ## make bench-publishing: precision, chaos, throughput and memory of publishing (PostgreSQL, ~20 min).
 bench-publishing: install
 	$(PY) benchmarks/publishing.py $(BENCH_ARGS)
+
+## make bench-analytics: the Estadísticas dashboard and the monthly report, 3 years × 12 channels.
+bench-analytics: install
+	$(PY) benchmarks/analytics.py $(BENCH_ARGS)
+
+## make bench-imports: importing a 200,000-row export, and hostile files refused.
+bench-imports: install
+	$(PY) benchmarks/imports.py $(BENCH_ARGS)
 
 messages: install
 	cd pregonero && ../$(PY) ../manage.py makemessages -l es --no-obsolete && ../$(PY) ../manage.py compilemessages
