@@ -1440,10 +1440,18 @@ def run_backlog(
     log(f"{label}: {count} publicaciones vencidas, sin trabajadores…")
     batch = schedule_in_bulk(ctx.world, pairs, now())
 
-    def handed_out() -> bool:
-        return not batch.queryset().filter(dispatched_at__isnull=True).exists()
+    # The scheduler hands out at most PREGONERO_DISPATCH_MAX_QUEUED at a time
+    # (back-pressure); the rest of the backlog waits in the table.
+    from django.conf import settings
 
-    wait_for(handed_out, 600, "the scheduler to hand the backlog out", every=0.5)
+    queue_full = min(count, settings.PREGONERO_DISPATCH_MAX_QUEUED)
+
+    def handed_out() -> bool:
+        return (
+            batch.queryset().filter(dispatched_at__isnull=False).count() >= queue_full
+        )
+
+    wait_for(handed_out, 600, "the scheduler to fill the queue", every=0.5)
     log(
         f"  en la cola tras {(now() - since).total_seconds():.1f} s; arrancan {workers} trabajador(es)"
     )

@@ -421,6 +421,11 @@ def _after_published(actor: Any, publication: Publication) -> None:
     piece = publication.piece
     if piece.need_id:
         mark_attended_if_done(actor, piece.need_id)
+    _notify_published(actor, publication)
+
+
+def _notify_published(actor: Any, publication: Publication) -> None:
+    piece = publication.piece
     notify(
         [
             piece.writer,
@@ -817,6 +822,10 @@ def _record_success(
         if connection is not None and connection.pk:
             transaction.on_commit(partial(_note_success, connection.pk))
         publication.refresh_from_db()
+        # The audit record takes the organization's chain lock until commit:
+        # the notifications go first, so that every worker's publication holds
+        # that lock as briefly as possible.
+        _notify_published(None, publication)
         record(
             None,
             "publishing.publication.published",
@@ -831,7 +840,8 @@ def _record_success(
             },
             organization=publication.organization_id,
         )
-        _after_published(None, publication)
+        if piece.need_id:
+            mark_attended_if_done(None, piece.need_id)
 
 
 def _usable_connection(
