@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from pregonero.lib.dates import MONTHS
+
 from . import indicators
 from .mapping import mapper_for
 from .models import Concept
@@ -53,20 +55,6 @@ PERFORMANCE_CONCEPTS = (
     Concept.WATCH_TIME,
 )
 
-MONTHS = (
-    gettext_noop("enero"),
-    gettext_noop("febrero"),
-    gettext_noop("marzo"),
-    gettext_noop("abril"),
-    gettext_noop("mayo"),
-    gettext_noop("junio"),
-    gettext_noop("julio"),
-    gettext_noop("agosto"),
-    gettext_noop("septiembre"),
-    gettext_noop("octubre"),
-    gettext_noop("noviembre"),
-    gettext_noop("diciembre"),
-)
 QUARTERS = (
     gettext_noop("primer"),
     gettext_noop("segundo"),

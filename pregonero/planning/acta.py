@@ -36,6 +36,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from pregonero.lib.dates import MONTHS as _MONTHS
+
 PDF_TEMPLATE = "planning/acta_pdf.html"
 DASH = "—"
 
@@ -53,20 +55,6 @@ _WEEKDAYS = (
     gettext_noop("viernes"),
     gettext_noop("sábado"),
     gettext_noop("domingo"),
-)
-_MONTHS = (
-    gettext_noop("enero"),
-    gettext_noop("febrero"),
-    gettext_noop("marzo"),
-    gettext_noop("abril"),
-    gettext_noop("mayo"),
-    gettext_noop("junio"),
-    gettext_noop("julio"),
-    gettext_noop("agosto"),
-    gettext_noop("septiembre"),
-    gettext_noop("octubre"),
-    gettext_noop("noviembre"),
-    gettext_noop("diciembre"),
 )
 
 
