@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
 from django.test import override_settings
@@ -180,3 +181,16 @@ def test_real_smtp_delivery(
     text = envelope.content.decode("utf-8", "replace")
     assert "Prueba SMTP" in text
     assert Notification.objects.get().email_status == "sent"
+
+
+def test_the_sweep_leaves_a_fresh_pending_email_to_its_task(world: World) -> None:
+    """The scheduler stays punctual: it sends a pending e-mail itself only when
+    its task has not run for a minute (the task was lost)."""
+    notify([world.jefe], kind="test", subject="Aviso de prueba", body="Cuerpo.")
+    notification = Notification.objects.get(kind="test")
+    assert notification.email_status == "pending"
+    assert retry_due_emails() == 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert retry_due_emails() == 1
+    notification.refresh_from_db()
+    assert notification.email_status == "sent"

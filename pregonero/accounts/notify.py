@@ -119,12 +119,20 @@ def deliver(notification_id: int) -> str:
     return "sent"
 
 
-def retry_due_emails(limit: int = 100) -> int:
-    """Send the e-mails whose (re)try time has come; used by the scheduler."""
+# A pending e-mail is its task's to send; the scheduler's sweep only takes it
+# once this much time has passed (the task was lost), so that it does not send
+# the e-mails of a busy minute itself while publications wait to be handed out.
+PENDING_GRACE = datetime.timedelta(seconds=60)
+
+
+def retry_due_emails(limit: int = 20) -> int:
+    """Send the e-mails whose retry time has come, and pending ones whose task
+    never ran; used by the scheduler (a few per pass: it must stay punctual)."""
+    now = timezone.now()
     ids = list(
         Notification.objects.filter(
-            email_status__in=["pending", "failed"],
-            email_next_attempt_at__lte=timezone.now(),
+            Q(email_status="failed", email_next_attempt_at__lte=now)
+            | Q(email_status="pending", email_next_attempt_at__lte=now - PENDING_GRACE)
         )
         .order_by("email_next_attempt_at")
         .values_list("pk", flat=True)[:limit]

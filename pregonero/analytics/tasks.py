@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 
 
-@task()
+@task(priority=-10)  # batch work: after publications and e-mails
 def collect_channel_task(channel_id: int, since: str = "") -> int:
     """Collect one channel's figures now (the "Recolectar ahora" button)."""
     import datetime
