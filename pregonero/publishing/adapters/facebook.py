@@ -416,20 +416,13 @@ class FacebookAdapter(GraphAdapter):
                 raise
 
     def recent_posts(self, limit: int = 50) -> list[RemotePost]:
-        rows = self.list_edge(
-            self.graph_url(self.credentials.account_id, "posts"),
-            "id,message,created_time,permalink_url",
-            limit,
+        return self.edge_posts(
+            "posts",
+            text="message",
+            created="created_time",
+            link="permalink_url",
+            limit=limit,
         )
-        return [
-            RemotePost(
-                platform_id=str(row.get("id", "")),
-                text=str(row.get("message") or ""),
-                created_at=parse_graph_time(row.get("created_time")),
-                permalink=str(row.get("permalink_url") or ""),
-            )
-            for row in rows
-        ]
 
     # -- metrics ---------------------------------------------------------------------
 

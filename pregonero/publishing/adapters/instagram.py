@@ -457,20 +457,9 @@ class InstagramAdapter(GraphAdapter):
         return f"{self.network.web_url.rstrip('/')}/{handle}/" if handle else ""
 
     def recent_posts(self, limit: int = 50) -> list[RemotePost]:
-        rows = self.list_edge(
-            self.graph_url(self.credentials.account_id, "media"),
-            "id,caption,timestamp,permalink",
-            limit,
+        return self.edge_posts(
+            "media", text="caption", created="timestamp", link="permalink", limit=limit
         )
-        return [
-            RemotePost(
-                platform_id=str(row.get("id", "")),
-                text=str(row.get("caption") or ""),
-                created_at=parse_graph_time(row.get("timestamp")),
-                permalink=str(row.get("permalink") or ""),
-            )
-            for row in rows
-        ]
 
     # -- metrics ---------------------------------------------------------------------
 

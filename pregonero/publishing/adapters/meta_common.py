@@ -315,6 +315,26 @@ class GraphAdapter(Adapter):
         )
         return response_json(response)
 
+    def edge_posts(
+        self, edge: str, *, text: str, created: str, link: str, limit: int
+    ) -> list[RemotePost]:
+        """The account's latest posts on ``edge`` (``posts`` for a Page, ``media``
+        for Instagram), newest first; the field names differ per network."""
+        rows = self.list_edge(
+            self.graph_url(self.credentials.account_id, edge),
+            f"id,{text},{created},{link}",
+            limit,
+        )
+        return [
+            RemotePost(
+                platform_id=str(row.get("id", "")),
+                text=str(row.get(text) or ""),
+                created_at=parse_graph_time(row.get(created)),
+                permalink=str(row.get(link) or ""),
+            )
+            for row in rows
+        ]
+
     def list_edge(self, url: str, fields: str, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` rows of an edge (``/posts``, ``/media``), newest first,
         following the ``after`` cursor while Graph announces a ``next`` page."""
