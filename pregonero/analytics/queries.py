@@ -97,9 +97,11 @@ def account_figures(
     if not by_id:
         return []
     explicit: dict[int, bool] = defaultdict(bool)
+    # Scoped by the organization's own channels: the (channel, metric, date)
+    # index answers, where a filter on the organization would make SQLite walk
+    # the (organization, date) index through every value of the period.
     rows = (
         MetricValue.objects.filter(
-            organization=organization,
             channel_id__in=list(by_id),
             post__isnull=True,
             date__range=(start, end),
@@ -149,9 +151,10 @@ def _fill_followers(
             wanted |= Q(channel_id=channel_id, metric__in=metrics)
     if not any_metric:
         return
-    base = MetricValue.objects.filter(
-        wanted, organization=organization, post__isnull=True
-    )
+    # ``wanted`` names only the organization's own channels; each (channel,
+    # metric) pair is an index range (25 times faster on SQLite than through the
+    # organization's index).
+    base = MetricValue.objects.filter(wanted, post__isnull=True)
     before = start - datetime.timedelta(days=1)
     # The last day with a value on or before each bound, per channel.
     for bound, attr in ((before, "followers_start"), (end, "followers_end")):
@@ -211,18 +214,17 @@ def post_figures(
     posts = {p.pk: PostFigures(p) for p in posts_qs}
     if not posts:
         return []
+    # From the posts of the period (their (channel, published_at) index) to
+    # their values (the (post, metric, date) index), rather than through every
+    # value of the organization up to ``as_of``.
     rows = (
         MetricValue.objects.filter(
-            organization=organization,
-            post__published_at__gte=lower,
-            post__published_at__lt=upper,
+            post__in=posts_qs.values("pk"),
             date__lte=as_of,
         )
         .values_list("post_id", "metric", "date", "value")
         .order_by("post_id", "metric", "date")
     )
-    if channel_ids is not None:
-        rows = rows.filter(channel_id__in=list(channel_ids))
     latest: dict[tuple[int, str], float] = {}
     for post_id, metric, _day, value in rows.iterator(chunk_size=5000):
         latest[(post_id, metric)] = value  # ordered by date: the last one wins
