@@ -23,6 +23,7 @@ from pregonero.core.errors import DomainError
 
 from . import (
     channels,
+    checks,
     content,
     intake,
     metric_imports,
@@ -173,3 +174,4 @@ api.add_router("/", channels.router)
 api.add_router("/", metrics.router)
 api.add_router("/", metric_imports.router)
 api.add_router("/", reports.router)
+api.add_router("/", checks.router)
