@@ -126,5 +126,13 @@ def check_text(
             findings.extend(rule.run(ctx))
     if networks and settings.enabled(NETWORK_RULE.id):
         findings.extend(NETWORK_RULE.run(ctx))
-    findings.sort(key=lambda f: (f.start, f.end, -SEVERITY_RANK[f.severity], f.rule))
+    findings.sort(
+        key=lambda f: (
+            f.start,
+            f.end,
+            -1 if f.asset is None else f.asset,
+            -SEVERITY_RANK[f.severity],
+            f.rule,
+        )
+    )
     return CheckResult(findings=tuple(findings), stats=stats)

@@ -320,6 +320,28 @@ def _pysbd(chunk: str, offset: int) -> list[tuple[int, int]]:
     return spans
 
 
+# pysbd's time grows with the square of what it is given: a long piece full of
+# doubtful stops is cut, after a stop and a space, into windows of about this
+# many characters (the joining step below mends a cut after an abbreviation).
+_PYSBD_WINDOW = 800
+_ANY_STOP_RE = re.compile(r"[.!?…]+[\"»”’')\]]*\s+")
+
+
+def _windows(
+    paragraph: str, chunks: list[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    for a, b in chunks:
+        if b - a <= _PYSBD_WINDOW:
+            yield a, b
+            continue
+        start = a
+        for match in _ANY_STOP_RE.finditer(paragraph, a, b):
+            if match.end() - start >= _PYSBD_WINDOW and match.end() < b:
+                yield start, match.end()
+                start = match.end()
+        yield start, b
+
+
 @lru_cache(maxsize=4096)
 def split_sentences(paragraph: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans inside one paragraph, whitespace trimmed.
@@ -340,7 +362,7 @@ def split_sentences(paragraph: str) -> tuple[tuple[int, int], ...]:
         start = next_start
     chunks.append((start, len(paragraph)))
     spans: list[tuple[int, int]] = []
-    for a, b in chunks:
+    for a, b in _windows(paragraph, chunks):
         chunk = paragraph[a:b]
         core = chunk.rstrip(_CLOSING).rstrip(_STOPS)
         if any(c in core for c in _STOPS):
@@ -352,7 +374,8 @@ def split_sentences(paragraph: str) -> tuple[tuple[int, int], ...]:
     merged: list[tuple[int, int]] = [spans[0]]
     for start, end in spans[1:]:
         previous_start, previous_end = merged[-1]
-        previous = paragraph[previous_start:previous_end]
+        # Abbreviations are short: the end of the previous piece is enough.
+        previous = paragraph[max(previous_start, previous_end - 24) : previous_end]
         first = _first_letter(paragraph, start, end)
         if (first is not None and first.islower()) or _abbreviation_re().search(
             previous
@@ -391,6 +414,11 @@ class Document:
         self.entities = find_entities(text)
         self.prose = mask(text, self.entities)
         self.folded, self._positions = fold(self.prose)
+
+    @property
+    def aligned(self) -> bool:
+        """Folded and original offsets are the same."""
+        return self._positions is None
 
     def original(self, folded_offset: int) -> int:
         """The original offset of a folded offset."""

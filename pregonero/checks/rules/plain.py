@@ -354,8 +354,7 @@ def lead_first(ctx: Context) -> Iterator[Finding]:
         return
     first = sentences[0]
     start, end = first.start, first.end
-    # The folded text has the same offsets unless folding changed lengths.
-    if doc.original(start) == start and doc.original(end) == end:
+    if doc.aligned:
         piece = doc.folded[start:end]
     else:
         piece = fold_term(doc.prose[start:end])
