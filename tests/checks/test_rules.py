@@ -511,3 +511,20 @@ def test_a_rule_switched_off_says_nothing(rule: str) -> None:
         for f in check_text(text, networks=["x"], settings=off).findings
         if f.rule.startswith("NET")
     ] == []
+
+
+def test_brd03_slogans_inside_hashtags() -> None:
+    text = "Entregamos títulos #BogotáMejorParaTodos #TítuloEnMano"
+    [finding] = found(text, "BRD-03")
+    assert text[finding.start : finding.end] == "#BogotáMejorParaTodos"
+    assert found("Entregamos títulos #TítuloEnMano #Bogotá", "BRD-03") == []
+
+
+def test_lc03_words_in_capitals_are_not_acronyms() -> None:
+    text = (
+        "TIPO: jornada. FECHA: 3 de marzo. Responsable: JUAN PABLO BARROS. "
+        "Formato 208-SADM-Ft-06. SI NO"
+    )
+    assert found(text, "LC-03") == []
+    [sadm] = found("Diligencie el formato SADM.", "LC-03")
+    assert sadm.severity == "info"

@@ -114,8 +114,10 @@ def acronyms(ctx: Context) -> Iterator[Finding]:
         if any(a <= start < b for a, b in shouted):
             continue
         entry = glossary.get(key)
-        if entry is None and (letters > max_length or token != key):
-            continue  # a shouted word rather than an acronym
+        if entry is None and _shouted_word(
+            doc.prose, token, key, start, end, max_length
+        ):
+            continue
         if _explained(ctx, start, end, entry.alternative if entry else ""):
             continue
         if entry is not None and entry.alternative:
@@ -147,6 +149,31 @@ def acronyms(ctx: Context) -> Iterator[Finding]:
                 _("Escriba el nombre completo y la sigla entre paréntesis."),
                 source=DNP,
             )
+
+
+_CAPS_AFTER_RE = regex.compile(r"[ \t]+[\p{Lu}\p{M}]{2,}(?![\p{L}\p{M}\p{N}])")
+_CAPS_BEFORE_RE = regex.compile(r"(?<![\p{L}\p{M}\p{N}])[\p{Lu}\p{M}]{2,}[ \t]+$")
+_CONSONANT_RUN_RE = regex.compile(r"[^aeiou]{3}")
+
+
+def _shouted_word(
+    prose: str, token: str, key: str, start: int, end: int, max_length: int
+) -> bool:
+    """An unknown all-caps token that is more likely a word written in capitals
+    (a heading, a form label, a name) than an acronym: long, accented, with
+    digits (a form code), pronounceable like a Spanish word (TIPO, FECHA), or
+    next to another word in capitals."""
+    letters = key.lower()
+    if len(token) > max_length or token != key or not letters.isalpha():
+        return True
+    if len(letters) >= 4:
+        vowels = sum(1 for c in letters if c in "aeiou")
+        if vowels / len(letters) >= 0.4 and not _CONSONANT_RUN_RE.search(letters):
+            return True
+    return bool(
+        _CAPS_AFTER_RE.match(prose, end)
+        or _CAPS_BEFORE_RE.search(prose, max(0, start - 40), start)
+    )
 
 
 def _explained(ctx: Context, start: int, end: int, expansion: str) -> bool:
