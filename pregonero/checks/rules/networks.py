@@ -16,7 +16,8 @@ from .base import cached_gettext as _
 if TYPE_CHECKING:
     from pregonero.publishing.adapters.base import Adapter
 
-# Networks checked through another adapter's rules, and kinds with no limits.
+# Kinds without limits of their own: a manual or practice channel imitates
+# another network (pass that network instead), and the website has none.
 _NO_ADAPTER = frozenset({"website", "manual", "sandbox"})
 
 
