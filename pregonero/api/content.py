@@ -6,7 +6,8 @@ import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pregonero.accounts.models import User
@@ -394,6 +395,82 @@ def versions(request: HttpRequest, piece_id: int) -> list[dict[str, Any]]:
     ]
 
 
+class CheckedFindingOut(Schema):
+    rule: str
+    severity: Literal["info", "warning", "error"]
+    start: int
+    end: int
+    message: str
+    suggestion: str
+    replacement: str | None
+    source: str
+    asset: int | None
+
+
+class CheckedFieldOut(Schema):
+    field: str
+    label: str
+    networks: list[str]
+    readability: float | None
+    readability_label: str
+    words: int
+    sentences: int
+    findings: list[CheckedFindingOut]
+
+
+class PieceChecksOut(Schema):
+    text_version: int
+    asset_set: int | None
+    has_errors: bool
+    counts: dict[str, int]
+    fields: list[CheckedFieldOut]
+
+
+@router.get(
+    "/pieces/{piece_id}/checks",
+    response={200: PieceChecksOut, **ERRORS},
+    summary="Revisión del lenguaje y la accesibilidad de la versión vigente (la que se decide en el punto de control)",
+)
+def piece_checks(request: HttpRequest, piece_id: int) -> Any:
+    from pregonero.content.checking import check_version
+    from pregonero.content.workflow import PieceState
+    from pregonero.core.errors import ValidationFailed
+
+    piece = _piece(user_of(request), piece_id)
+    version = piece.latest_text_version
+    if version is None:
+        raise ValidationFailed(_("La pieza todavía no tiene texto."))
+    # Control point 2 (and what follows it) judges the design with the text.
+    with_design = piece.state not in (
+        PieceState.DRAFTING,
+        PieceState.TEXT_REVIEW,
+        PieceState.TEXT_CHANGES,
+    )
+    asset_set = piece.latest_asset_set if with_design else None
+    report = check_version(piece, version, asset_set)
+    return {
+        "text_version": version.number,
+        "asset_set": asset_set.number if asset_set is not None else None,
+        "has_errors": report.has_errors,
+        "counts": report.counts(),
+        "fields": [
+            {
+                "field": group.key,
+                "label": group.label,
+                "networks": list(group.networks),
+                "readability": group.stats.readability if group.stats else None,
+                "readability_label": group.stats.readability_label
+                if group.stats
+                else "",
+                "words": group.stats.words if group.stats else 0,
+                "sentences": group.stats.sentences if group.stats else 0,
+                "findings": [f.to_dict() for f in group.findings],
+            }
+            for group in report.groups
+        ],
+    }
+
+
 class VariantIn(Schema):
     channel_id: int
     title: str = ""
@@ -506,6 +583,31 @@ class ReviewIn(Schema):
     checklist: dict[str, bool] = {}
     comment: str = ""
     lock_version: int | None = None
+    checker_checklist: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Lo que la revisión automática no puede juzgar, por regla: "
+        "LC-07 (lo importante primero; punto 1), ACC-04 (el texto de las imágenes "
+        "también está en la publicación) y ACC-02 (subtítulos revisados; punto 2).",
+    )
+    override_justification: str = Field(
+        "",
+        max_length=4000,
+        description="Obligatoria para aprobar una versión con errores de la revisión "
+        "del lenguaje y la accesibilidad (al menos 20 caracteres); sin ella la "
+        "aprobación responde 422 con la lista de errores. Devolver nunca la requiere.",
+    )
+
+
+class StoredFindingOut(Schema):
+    field: str
+    rule: str
+    severity: Literal["info", "warning", "error"]
+    start: int
+    end: int
+    excerpt: str
+    message: str
+    source: str
+    asset: int | None
 
 
 class ReviewResultOut(Schema):
@@ -513,6 +615,9 @@ class ReviewResultOut(Schema):
     control_point: int
     decision: str
     seal_hash: str
+    override_justification: str
+    checker_checklist: dict[str, bool]
+    findings: list[StoredFindingOut]
     piece: PieceOut
 
 
@@ -535,6 +640,8 @@ def review(
             checklist=payload.checklist,
             comment=payload.comment,
             lock_version=payload.lock_version,
+            checker_checklist=payload.checker_checklist,
+            override_justification=payload.override_justification,
         )
     else:
         result = actions.decide_text(
@@ -545,6 +652,8 @@ def review(
             checklist=payload.checklist,
             comment=payload.comment,
             lock_version=payload.lock_version,
+            checker_checklist=payload.checker_checklist,
+            override_justification=payload.override_justification,
         )
     return Status(
         201,
@@ -553,6 +662,9 @@ def review(
             "control_point": result.control_point,
             "decision": result.decision,
             "seal_hash": result.seal_hash,
+            "override_justification": result.override_justification,
+            "checker_checklist": result.checker_checklist,
+            "findings": result.findings,
             "piece": piece_out(piece, user),
         },
     )

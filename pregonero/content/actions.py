@@ -16,6 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pregonero.accounts.models import User
 from pregonero.accounts.notify import notify
@@ -47,6 +48,7 @@ from pregonero.core.models import (
 )
 from pregonero.lib.uploads import check_upload
 
+from .checking import OVERRIDE_MIN_CHARS, check_version, clean_checker_answers
 from .models import (
     CHECKLISTS,
     Asset,
@@ -667,6 +669,8 @@ def _decide(
     checklist: dict[str, Any],
     comment: str,
     lock_version: int | None,
+    checker_checklist: dict[str, Any],
+    override_justification: str,
 ) -> Review:
     piece = _load(piece)
     transition = _check_transition(user, piece, action, comment, lock_version)
@@ -701,8 +705,49 @@ def _decide(
     )
     answers = _clean_checklist(transition.control_point, checklist, approving)
     if transition.seals:
-        # Nothing gets the visto bueno that a network of the piece would refuse.
+        # Nothing gets the visto bueno that a network of the piece would refuse
+        # (no justification changes that, so it is said first).
         _check_network_rules(piece, text_version, asset_set, text_only=False)
+    assets = list(asset_set.assets.all()) if asset_set is not None else []
+    checker_answers = clean_checker_answers(
+        transition.control_point, assets, checker_checklist
+    )
+    report = check_version(piece, text_version, asset_set, assets=assets)
+    justification = override_justification.strip()
+    if not (approving and report.has_errors):
+        justification = ""  # only an approval with errors needs (and keeps) a reason
+    elif len(justification) < OVERRIDE_MIN_CHARS:
+        errors = report.errors()
+        raise ValidationFailed(
+            ngettext(
+                "La versión que revisa tiene %(count)s error de lenguaje o "
+                "accesibilidad: %(list)s Para aprobarla así, escriba por qué en "
+                "«Justificación para aprobar con errores» (al menos %(min)s "
+                "caracteres); o devuélvala para ajustes.",
+                "La versión que revisa tiene %(count)s errores de lenguaje o "
+                "accesibilidad: %(list)s Para aprobarla así, escriba por qué en "
+                "«Justificación para aprobar con errores» (al menos %(min)s "
+                "caracteres); o devuélvala para ajustes.",
+                len(errors),
+            )
+            % {
+                "count": len(errors),
+                "list": report.error_summary(),
+                "min": OVERRIDE_MIN_CHARS,
+            },
+            code="checks_errors",
+            errors={
+                "override_justification": [
+                    _("Escriba al menos %(min)s caracteres.")
+                    % {"min": OVERRIDE_MIN_CHARS}
+                ]
+            },
+            extra={
+                "findings": [
+                    item for item in report.evidence() if item["severity"] == "error"
+                ]
+            },
+        )
     delegation = acting_as_delegate(user, Perm.PIECE_REVIEW)
     updates: dict[str, Any] = {}
     if action == PieceAction.APPROVE_TEXT_FINAL:
@@ -726,6 +771,9 @@ def _decide(
         decision=decision,
         comment=comment.strip(),
         checklist=answers,
+        findings=report.evidence(),
+        checker_checklist=checker_answers,
+        override_justification=justification,
         reviewer=user,
         delegation=delegation,
     )
@@ -748,6 +796,10 @@ def _decide(
             "checklist": answers,
             "comment": review.comment,
             "as_delegate_of": str(delegation.delegator) if delegation else None,
+            "checker_checklist": checker_answers,
+            "findings": review.findings,
+            "finding_counts": report.counts(),
+            "override_justification": justification,
         },
     )
     if transition.seals:
@@ -845,8 +897,14 @@ def decide_text(
     checklist: dict[str, Any] | None = None,
     comment: str = "",
     lock_version: int | None = None,
+    checker_checklist: dict[str, Any] | None = None,
+    override_justification: str = "",
 ) -> Review:
-    """Control point 1 (activity 7): approve the text, approve it as final, or return it."""
+    """Control point 1 (activity 7): approve the text, approve it as final, or return it.
+
+    Errors of the text checker block the approval unless ``override_justification``
+    says why (at least ``OVERRIDE_MIN_CHARS`` characters); a return is never blocked.
+    """
     if action not in (
         PieceAction.APPROVE_TEXT,
         PieceAction.APPROVE_TEXT_FINAL,
@@ -861,6 +919,8 @@ def decide_text(
         checklist=checklist or {},
         comment=comment,
         lock_version=lock_version,
+        checker_checklist=checker_checklist or {},
+        override_justification=override_justification,
     )
 
 
@@ -874,8 +934,14 @@ def decide_design(
     checklist: dict[str, Any] | None = None,
     comment: str = "",
     lock_version: int | None = None,
+    checker_checklist: dict[str, Any] | None = None,
+    override_justification: str = "",
 ) -> Review:
-    """Control point 2 (activity 12): approve the design (the visto bueno) or return it."""
+    """Control point 2 (activity 12): approve the design (the visto bueno) or return it.
+
+    The checker looks at the text version and the asset set being decided; its
+    errors block the approval as at control point 1.
+    """
     if action not in (PieceAction.APPROVE_DESIGN, PieceAction.RETURN_DESIGN):
         raise ValidationFailed(_("Decisión desconocida para el punto de control 2."))
     return _decide(
@@ -886,6 +952,8 @@ def decide_design(
         checklist=checklist or {},
         comment=comment,
         lock_version=lock_version,
+        checker_checklist=checker_checklist or {},
+        override_justification=override_justification,
     )
 
 
@@ -1137,6 +1205,27 @@ def remove_asset(user: User, asset: Asset) -> None:
     Asset.objects.filter(pk=asset.pk).delete()
 
 
+def _reviewer_decides(asset: Asset) -> bool:
+    """Whether what the file lacks is left to the reviewer at control point 2."""
+    if asset.kind == "image":
+        return not asset.decorative and not asset.alt_text.strip()
+    return asset.kind == "video" and not asset.captions_mode
+
+
+def _networks_want_alt_text(piece: Piece, asset_set: AssetSet) -> bool:
+    """Whether a channel of the piece refuses an image without a description."""
+    from pregonero.publishing.validation import check_piece
+
+    version = piece.latest_text_version
+    if version is None:
+        return False
+    return any(
+        issue.field.endswith(".alt_text")
+        for result in check_piece(piece, version, asset_set)
+        for issue in result.errors
+    )
+
+
 @transaction.atomic
 def submit_design(
     user: User, piece: Piece, *, lock_version: int | None = None, comment: str = ""
@@ -1152,10 +1241,21 @@ def submit_design(
             _("Cargue al menos un archivo de diseño antes de enviarlo a revisión."),
             errors={"file": [_("No hay archivos en el diseño.")]},
         )
+    assets = list(asset_set.assets.all())
+    # An image without alt text or a video without captions may go on to control
+    # point 2, where the checker reports it as an error (ACC-01, ACC-02) that the
+    # reviewer returns or justifies in writing — unless a network of the piece
+    # refuses it anyway (every social network wants the images described): then,
+    # like anything else missing, it stops here.
+    pending = [a for a in assets if a.accessibility_problem and _reviewer_decides(a)]
+    if any(a.kind == "image" for a in pending) and _networks_want_alt_text(
+        piece, asset_set
+    ):
+        pending = [a for a in pending if a.kind != "image"]
     problems = [
         f"{a.original_name}: {a.accessibility_problem}"
-        for a in asset_set.assets.all()
-        if a.accessibility_problem
+        for a in assets
+        if a.accessibility_problem and a not in pending
     ]
     if problems:
         raise ValidationFailed(
@@ -1176,9 +1276,9 @@ def submit_design(
         piece,
         {
             "asset_set": asset_set.number,
-            "files": [
-                {"name": a.original_name, "sha256": a.sha256}
-                for a in asset_set.assets.all()
+            "files": [{"name": a.original_name, "sha256": a.sha256} for a in assets],
+            "accessibility_pending": [
+                f"{a.original_name}: {a.accessibility_problem}" for a in pending
             ],
         },
     )

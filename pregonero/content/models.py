@@ -496,6 +496,18 @@ class Review(OrgScopedModel):
     )
     comment = models.TextField(_("observaciones"), blank=True)
     checklist = models.JSONField(_("lista de chequeo"), default=dict)
+    # Issue 5: what the text checker found in the version judged, the reviewer's
+    # answers to what it cannot judge (rule id → bool), and the written reason
+    # for approving in spite of errors.
+    findings = models.JSONField(
+        _("hallazgos de la revisión del lenguaje"), default=list
+    )
+    checker_checklist = models.JSONField(
+        _("lista de chequeo del lenguaje y la accesibilidad"), default=dict
+    )
+    override_justification = models.TextField(
+        _("justificación para aprobar con errores"), blank=True
+    )
     reviewer = models.ForeignKey(
         "accounts.User",
         on_delete=models.PROTECT,
