@@ -10,7 +10,13 @@ from pregonero.core.forms import DateInput, StyledFormMixin
 from pregonero.core.models import Audience, Campaign, Channel, Dependency, Program
 from pregonero.intake.models import Need
 
+from .checking import OVERRIDE_MIN_CHARS
 from .models import CHECKLISTS, CaptionsMode, PieceFormat
+
+
+def _checker_field(rule: str) -> str:
+    """«LC-07» → «checker_LC_07»."""
+    return "checker_" + rule.replace("-", "_")
 
 
 def _org_users(organization_id: int, *roles: str) -> Any:
@@ -123,6 +129,10 @@ class TextForm(StyledFormMixin, forms.Form):
                 field.widget.attrs["class"] = field.widget.attrs.get(
                     "class", "form-control"
                 )
+        # The texts the checker reads while the person types (see piece_text.html).
+        for name in ("body", *(f"variant_{c.pk}_body" for c in channels)):
+            widget = self.fields[name].widget
+            widget.attrs["class"] = f"{widget.attrs['class']} chk-input"
 
     def variant_fields(self) -> list[tuple[Channel, Any, Any]]:
         return [
@@ -200,17 +210,49 @@ class ReviewForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    override_justification = forms.CharField(
+        label=_("Justificación para aprobar con errores"),
+        required=False,
+        max_length=4000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
     reviewed_number = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, control_point: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        control_point: int,
+        checker_questions: list[tuple[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.control_point = control_point
+        self.checker_questions = checker_questions or []
+        self.fields["override_justification"].help_text = _(
+            "Solo si aprueba una versión con errores de lenguaje o accesibilidad: "
+            "diga por qué (al menos %(min)s caracteres). Queda en la revisión y en "
+            "la auditoría."
+        ) % {"min": OVERRIDE_MIN_CHARS}
         for key, label in CHECKLISTS[control_point]:
             self.fields[f"check_{key}"] = forms.BooleanField(
                 label=label, required=False
             )
             self.fields[f"check_{key}"].widget.attrs["class"] = "form-check-input"
+        for rule, label in self.checker_questions:
+            name = _checker_field(rule)
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def checker_checklist(self) -> dict[str, bool]:
+        return {
+            rule: bool(self.cleaned_data.get(_checker_field(rule)))
+            for rule, _label in self.checker_questions
+        }
+
+    def checker_fields(self) -> list[Any]:
+        return [self[_checker_field(rule)] for rule, _label in self.checker_questions]
 
     def checklist(self) -> dict[str, bool]:
         return {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.piece_detail, name="piece_detail"),
     path("<int:pk>/editar/", views.piece_edit, name="piece_edit"),
     path("<int:pk>/texto/", views.piece_text, name="piece_text"),
+    path("<int:pk>/texto/revision/", views.piece_text_check, name="piece_text_check"),
     path(
         "<int:pk>/borradores/<int:draft_id>/descartar/",
         views.draft_dismiss,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.audit.timeline import timeline_for
+from pregonero.checks.config import settings_for
 from pregonero.core.errors import ConflictError, DomainError
 from pregonero.core.forms import apply_domain_error
 from pregonero.core.models import Audience, Campaign, Channel, Dependency
@@ -26,7 +27,7 @@ from pregonero.core.viewutils import (
     paginate,
 )
 
-from . import actions
+from . import actions, checking
 from .diff import has_changes, word_diff
 from .forms import (
     AssetEditForm,
@@ -345,7 +346,13 @@ def piece_text(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial=sources_initial, prefix="sources"
     )
     reopening = piece.state not in TEXT_EDITABLE
-    if request.method == "POST" and form.is_valid() and sources.is_valid():
+    previewing = request.method == "POST" and "preview" in request.POST
+    if (
+        request.method == "POST"
+        and not previewing
+        and form.is_valid()
+        and sources.is_valid()
+    ):
         source_rows = [
             (f.cleaned_data.get("description", ""), f.cleaned_data.get("url", ""))
             for f in sources.forms
@@ -378,6 +385,20 @@ def piece_text(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             piece.refresh_from_db()
         except DomainError as exc:
             apply_domain_error(form, exc)
+    if request.method == "POST":
+        typed = _typed_fields(request, channels)
+    else:
+        typed = (
+            str(initial.get("body", "")),
+            {c.pk: str(initial.get(f"variant_{c.pk}_body", "")) for c in channels},
+        )
+    report = checking.check_texts(
+        body=typed[0],
+        variants=typed[1],
+        channels=channels,
+        assets=_latest_assets(piece),
+        settings=settings_for(piece.organization_id),
+    )
     return render(
         request,
         "content/piece_text.html",
@@ -387,8 +408,54 @@ def piece_text(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "sources": sources,
             "current": current,
             "reopening": reopening,
+            "checks": checking.panel(report, editable=True),
             "nav": "pieces",
         },
+    )
+
+
+def _typed_fields(
+    request: HttpRequest, channels: list[Channel]
+) -> tuple[str, dict[int, str]]:
+    """The main text and the variants exactly as typed (not stripped: the
+    offsets of the findings must match the editor's text)."""
+    post = request.POST
+    return (
+        checking.typed_text(post.get("body", "")),
+        {
+            c.pk: checking.typed_text(post.get(f"variant_{c.pk}_body", ""))
+            for c in channels
+        },
+    )
+
+
+def _latest_assets(piece: Piece) -> list[Asset]:
+    if piece.latest_asset_set_id is None:
+        return []
+    return list(Asset.objects.filter(asset_set_id=piece.latest_asset_set_id))
+
+
+@login_required
+@require_POST
+def piece_text_check(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The findings panel for the text as typed (htmx, while writing): an HTML
+    fragment, nothing saved. Same access as the editor."""
+    piece = _piece(request, pk)
+    if not has_perm(request.user, Perm.PIECE_WRITE):
+        raise PermissionDenied
+    channels = list(piece.channels.all())
+    body, variants = _typed_fields(request, channels)
+    report = checking.check_texts(
+        body=body,
+        variants=variants,
+        channels=channels,
+        assets=_latest_assets(piece),
+        settings=settings_for(piece.organization_id),
+    )
+    return render(
+        request,
+        "content/_checks_fragment.html",
+        {"piece": piece, "checks": checking.panel(report, editable=True)},
     )
 
 
@@ -545,10 +612,8 @@ def _versions_pair(
     return a, b
 
 
-@login_required
-def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """The review page at control points 1 and 2: the exact version, its diff, the checklist."""
-    piece = _piece(
+def _review_piece(request: AuthedHttpRequest, pk: int) -> Piece:
+    return _piece(
         request,
         pk,
         "latest_text_version__author",
@@ -557,15 +622,18 @@ def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "writer",
         "designer",
     )
-    a, b = _versions_pair(piece, request)
-    if a is None:
-        segments = [("equal", b.body)] if b else []
-    else:
-        segments = word_diff(a.body, b.body if b else "")
-    buttons = [t for t in _buttons(request, piece) if t.control_point]
-    control_point = 2 if piece.state == PieceState.DESIGN_REVIEW else 1
-    form = ReviewForm(
+
+
+def _review_form(
+    piece: Piece,
+    control_point: int,
+    assets: list[Asset],
+    data: Any = None,
+) -> ReviewForm:
+    return ReviewForm(
+        data,
         control_point=control_point,
+        checker_questions=checking.checker_questions(control_point, assets),
         initial={
             "lock_version": piece.lock_version,
             "reviewed_number": (
@@ -577,6 +645,40 @@ def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _render_review(
+    request: AuthedHttpRequest,
+    piece: Piece,
+    *,
+    control_point: int,
+    assets: list[Asset],
+    form: ReviewForm | None = None,
+) -> HttpResponse:
+    a, b = _versions_pair(piece, request)
+    if a is None:
+        segments = [("equal", b.body)] if b else []
+    else:
+        segments = word_diff(a.body, b.body if b else "")
+    buttons = [t for t in _buttons(request, piece) if t.control_point]
+    if form is None:
+        form = _review_form(piece, control_point, assets)
+    # The findings of what the decision is about: the latest text version and,
+    # at control point 2, the latest asset set (not the versions compared above).
+    checks = None
+    current = piece.latest_text_version
+    if current is not None and b is not None and b.pk == current.pk:
+        current = b  # the same version, with its variants already loaded
+    if current is not None:
+        channels = list(piece.channels.all())
+        report = checking.check_version(
+            piece,
+            current,
+            piece.latest_asset_set if control_point == 2 else None,
+            channels=channels,
+            assets=assets if control_point == 2 else [],
+        )
+        checks = checking.panel(report, editable=False)
     return render(
         request,
         "content/piece_review.html",
@@ -589,13 +691,14 @@ def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "versions": piece.text_versions.order_by("number"),
             "variants": b.variants.all() if b else [],
             "sources": b.sources.all() if b else [],
-            "assets": piece.latest_asset_set.assets.all()
-            if piece.latest_asset_set
-            else [],
+            "assets": assets,
             "asset_set": piece.latest_asset_set,
             "buttons": buttons,
             "form": form,
             "control_point": control_point,
+            "checks": checks,
+            "checked_version": current,
+            "override_min": checking.OVERRIDE_MIN_CHARS,
             "in_review": piece.state
             in (PieceState.TEXT_REVIEW, PieceState.DESIGN_REVIEW),
             "is_author": is_author_of_reviewed(request.user, piece),
@@ -608,18 +711,40 @@ def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def piece_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The review page at control points 1 and 2: the exact version, its diff,
+    the checker's findings and the checklist."""
+    piece = _review_piece(request, pk)
+    control_point = 2 if piece.state == PieceState.DESIGN_REVIEW else 1
+    return _render_review(
+        request,
+        piece,
+        control_point=control_point,
+        assets=_latest_assets(piece),
+    )
+
+
+@login_required
 @require_POST
 def piece_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    piece = _piece(request, pk)
+    piece = _review_piece(request, pk)
     action = request.POST.get("action", "")
     control_point = (
         2 if action in (PieceAction.APPROVE_DESIGN, PieceAction.RETURN_DESIGN) else 1
     )
-    form = ReviewForm(request.POST, control_point=control_point)
+    assets = _latest_assets(piece)
+    form = _review_form(piece, control_point, assets, request.POST)
     if not form.is_valid():
         messages.error(request, _("La solicitud no es válida; recargue la página."))
         return redirect("content:piece_review", pk)
     data = form.cleaned_data
+    options: dict[str, Any] = {
+        "checklist": form.checklist(),
+        "checker_checklist": form.checker_checklist(),
+        "override_justification": data["override_justification"],
+        "comment": data["comment"],
+        "lock_version": data["lock_version"],
+    }
     try:
         if control_point == 1:
             actions.decide_text(
@@ -627,9 +752,7 @@ def piece_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 piece,
                 action,
                 version_number=data["reviewed_number"],
-                checklist=form.checklist(),
-                comment=data["comment"],
-                lock_version=data["lock_version"],
+                **options,
             )
         else:
             actions.decide_design(
@@ -637,13 +760,31 @@ def piece_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 piece,
                 action,
                 asset_set_number=data["reviewed_number"],
-                checklist=form.checklist(),
-                comment=data["comment"],
-                lock_version=data["lock_version"],
+                **options,
             )
+    except ConflictError as exc:
+        # Someone acted first or a newer version arrived: show the piece as it is
+        # now, keeping what the reviewer ticked and wrote (the next click decides
+        # on what the page shows).
+        piece = _review_piece(request, pk)
+        control_point = 2 if piece.state == PieceState.DESIGN_REVIEW else 1
+        assets = _latest_assets(piece)
+        fresh = _review_form(piece, control_point, assets)
+        bound = request.POST.copy()
+        bound["lock_version"] = str(fresh["lock_version"].initial)
+        bound["reviewed_number"] = str(fresh["reviewed_number"].initial)
+        form = _review_form(piece, control_point, assets, bound)
+        form.is_valid()
+        form.add_error(None, exc.message)
+        return _render_review(
+            request, piece, control_point=control_point, assets=assets, form=form
+        )
     except DomainError as exc:
-        flash_error(request, exc)
-        return redirect("content:piece_review", pk)
+        # Keep what the reviewer ticked and wrote; say what is missing.
+        apply_domain_error(form, exc)
+        return _render_review(
+            request, piece, control_point=control_point, assets=assets, form=form
+        )
     messages.success(
         request,
         _("Decisión registrada: %(action)s.") % {"action": PieceAction(action).label},
