@@ -12,7 +12,8 @@ exceptions (late needs, returns, publications without approval) are read.
 
 Requirement IDs (public_sector_requirements.md): IND-01 oportunidad,
 IND-02 publicaciones con aprobación documentada, IND-03 accesibilidad,
-IND-09 cumplimiento del plan.
+IND-09 cumplimiento del plan; the text checker's findings at the control
+points (issue 5: LC-, LI-, ACC-, BRD- rules).
 """
 
 from __future__ import annotations
@@ -544,6 +545,72 @@ def accessibility(
     }
 
 
+def language_review(
+    organization: Organization | int, start: datetime.date, end: datetime.date
+) -> Row:
+    """Plain and inclusive language and accessibility as the text checker found
+    them at the control points (issue 5; LC-, LI-, ACC-, BRD- rules): of the
+    approvals decided in the period, those with no error left, those approved in
+    spite of errors with a written justification, and the findings by rule.
+
+    Reads the evidence stored with each review (ACC-07), not a new run of the
+    checker: the figures are those the reviewer saw."""
+    from pregonero.checks.rules import RULES_BY_ID
+    from pregonero.content.models import Review, ReviewDecision
+
+    lower, upper = period_bounds(start, end)
+    org_id = _org_id(organization)
+    reviews = list(
+        Review.objects.filter(
+            organization_id=org_id, created_at__gte=lower, created_at__lt=upper
+        )
+        .order_by()
+        .values_list("piece_id", "decision", "findings", "override_justification")
+    )
+    approvals = clean = 0
+    overridden: list[int] = []
+    by_rule: Counter[tuple[str, str]] = Counter()
+    for piece_id, decision, findings, justification in reviews:
+        findings = findings or []
+        for finding in findings:
+            by_rule[
+                (str(finding.get("rule", "")), str(finding.get("severity", "")))
+            ] += 1
+        if decision == ReviewDecision.RETURNED:
+            continue
+        approvals += 1
+        if any(f.get("severity") == "error" for f in findings):
+            if justification:
+                overridden.append(piece_id)
+        else:
+            clean += 1
+    rules = []
+    for (rule_id, severity), count in sorted(
+        by_rule.items(), key=lambda item: (-item[1], item[0])
+    ):
+        rule = RULES_BY_ID.get(rule_id)
+        rules.append(
+            {
+                "rule": rule_id,
+                "severity": severity,
+                "label": str(rule.title) if rule is not None else rule_id,
+                "count": count,
+            }
+        )
+    return {
+        "id": "LC/LI",
+        "label": _("Lenguaje claro, incluyente y accesible en los puntos de control"),
+        "approvals": approvals,
+        "clean": clean,
+        "rate": rate(clean, approvals),
+        "overridden": len(overridden),
+        "overridden_piece_ids": sorted(set(overridden)),
+        "by_rule": rules,
+        "target": 100.0,
+        "filters": {"model": "content.review", **_span(start, end)},
+    }
+
+
 def plan_compliance(
     organization: Organization | int, start: datetime.date, end: datetime.date
 ) -> Row:
@@ -632,6 +699,7 @@ def process_indicators(
         "timeliness": timeliness(organization, start, end),
         "documented_approval": documented_approval(organization, start, end),
         "accessibility": accessibility(organization, start, end),
+        "language": language_review(organization, start, end),
         "plan": plan_compliance(organization, start, end),
         "joint_actions": joint_actions(organization, start, end),
     }

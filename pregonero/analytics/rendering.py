@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from pregonero.core.models import Organization
@@ -446,6 +447,13 @@ def _section_performance(data: Mapping[str, Any]) -> Section:
     )
 
 
+SEVERITY_LABELS = {
+    "error": gettext_lazy("error"),
+    "warning": gettext_lazy("advertencia"),
+    "info": gettext_lazy("información"),
+}
+
+
 def _ratio(a: Any, b: Any) -> str:
     return f"{fmt_number(a)} / {fmt_number(b)}"
 
@@ -457,6 +465,7 @@ def _section_process(data: Mapping[str, Any]) -> Section:
     da = p.get("documented_approval", {})
     acc = p.get("accessibility", {})
     plan = p.get("plan", {})
+    lang = p.get("language", {})
     key_rows = [
         [
             t(
@@ -487,6 +496,21 @@ def _section_process(data: Mapping[str, Any]) -> Section:
             t(_("Videos con subtítulos")),
             pct(acc.get("videos_rate")),
             t(_ratio(acc.get("videos_with_captions"), acc.get("videos"))),
+        ],
+        [
+            t(
+                _(
+                    "Aprobaciones sin errores del verificador de lenguaje y "
+                    "accesibilidad (meta 100 %)"
+                )
+            ),
+            pct(lang.get("rate")),
+            t(_ratio(lang.get("clean"), lang.get("approvals"))),
+        ],
+        [
+            t(_("Aprobaciones con errores aceptados por escrito (justificación)")),
+            n(lang.get("overridden")),
+            t(_ratio(lang.get("overridden"), lang.get("approvals"))),
         ],
         [
             t("IND-09 " + _("Cumplimiento del plan (publicadas ÷ programadas)")),
@@ -550,6 +574,22 @@ def _section_process(data: Mapping[str, Any]) -> Section:
                 _("Necesidades recibidas por dependencia"),
                 [_("Dependencia"), _("Necesidades")],
                 _rows_breakdown(needs.get("by_dependency", [])),
+            ),
+            Table(
+                _(
+                    "Hallazgos del verificador de lenguaje y accesibilidad en las "
+                    "decisiones del periodo, por regla"
+                ),
+                [_("Regla"), _("Severidad"), _("Hallazgos")],
+                [
+                    [
+                        t(f"{r['rule']} {r['label']}"),
+                        t(str(SEVERITY_LABELS.get(r["severity"], r["severity"]))),
+                        n(r["count"]),
+                    ]
+                    for r in lang.get("by_rule", [])
+                ],
+                numeric_from=2,
             ),
             Table(
                 _("Devoluciones por causa"),

@@ -13,7 +13,14 @@ from pregonero.content import actions as content
 from pregonero.content.workflow import PieceAction
 from pregonero.intake.models import NeedSource
 from pregonero.publishing.actions import record_manual_publication
-from tests.conftest import CHECKS1, World, approved_piece, make_need, make_piece, write
+from tests.conftest import (
+    CHECKS1,
+    World,
+    approved_piece,
+    make_need,
+    make_piece,
+    write,
+)
 
 
 def build(w: World) -> None:
@@ -125,3 +132,60 @@ def test_query_count_does_not_grow(world: World) -> None:
             published_at=timezone.now(),
         )
     assert count() == before
+
+
+def test_language_review_counts_the_findings_stored_at_the_control_points(
+    world: World,
+) -> None:
+    """Issue 5: the checker's evidence stored with each decision feeds the
+    report — approvals without errors, approvals with a written justification,
+    and the findings by rule (returns included)."""
+    w = world
+    slogan = "Entregamos 120 títulos en Ciudad Bolívar porque Bogotá camina segura."
+    why = "Es el nombre oficial del programa distrital, no un eslogan de gobierno."
+    # An approval in spite of a government slogan (BRD-03), with the reason.
+    overridden = make_piece(w, title="Con eslogan")
+    write(w, overridden, slogan)
+    content.submit_text(w.writer, overridden)
+    content.decide_text(
+        w.jefe,
+        overridden,
+        PieceAction.APPROVE_TEXT,
+        checklist=CHECKS1,
+        override_justification=why,
+    )
+    # A clean approval at control point 1.
+    approved_piece(w, title="Limpia")
+    # A return with findings: they count as findings, not as an approval.
+    returned = make_piece(w, title="Devuelta")
+    write(w, returned, slogan)
+    content.submit_text(w.writer, returned)
+    content.decide_text(
+        w.jefe,
+        returned,
+        PieceAction.RETURN_TEXT,
+        checklist={**CHECKS1, "veracity": False},
+        comment="Quite el eslogan.",
+    )
+    today = timezone.localdate()
+    row = indicators.process_indicators(w.org, today, today)["language"]
+    # Approvals: the overridden text, the clean text (CP1) and its design (CP2).
+    assert row["approvals"] == 3
+    assert row["clean"] == 2
+    assert row["overridden"] == 1
+    assert row["overridden_piece_ids"] == [overridden.pk]
+    assert row["rate"] == 66.7
+    brd = [r for r in row["by_rule"] if r["rule"] == "BRD-03"]
+    assert brd and brd[0]["severity"] == "error" and brd[0]["count"] == 2
+    # Nothing of yesterday.
+    yesterday = today - datetime.timedelta(days=1)
+    empty = indicators.language_review(w.org, yesterday, yesterday)
+    assert (empty["approvals"], empty["rate"], empty["by_rule"]) == (0, None, [])
+    # The report shows them (HTML here; every format renders the same sections).
+    from pregonero.analytics.figures import compute_report_data
+    from pregonero.analytics.rendering import render_data
+
+    html = render_data(w.org, compute_report_data(w.org, today, today), "html").decode()
+    assert "Hallazgos del verificador de lenguaje y accesibilidad" in html
+    assert "BRD-03" in html
+    assert "Aprobaciones con errores aceptados por escrito" in html
