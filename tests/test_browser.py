@@ -157,7 +157,10 @@ def axe_violations(page: Page, label: str) -> list[str]:
 
 
 def tick_checklist(page: Page) -> None:
-    boxes = page.locator("form[action$='/decidir/'] fieldset input[type=checkbox]")
+    # The control point's own checklist (the first fieldset of the decision form).
+    boxes = page.locator(
+        "form[action$='/decidir/'] fieldset:first-of-type input[type=checkbox]"
+    )
     assert boxes.count() == 4
     for box in boxes.all():
         box.check()
@@ -455,6 +458,55 @@ def test_profesional_connects_channels_and_publishes_on_each(
     )
     assert timezone.now() >= pubs[fb.pk].published_at
 
+    assert not errors, "\n".join(errors)
+    assert not a11y, "Violaciones serias o críticas de WCAG 2.1 A/AA:\n" + "\n".join(
+        a11y
+    )
+
+
+def test_profesional_sees_findings_while_typing_and_applies_one_on_a_phone(
+    world: World, live_server: Any, browser: Browser
+) -> None:
+    """Issue 5, done when: a Profesional writing «Los beneficiarios deberán
+    allegar los documentos so pena de…» sees each problem marked with a better
+    wording — while typing, on a 360 px phone — and applies one with a click."""
+    piece = make_piece(world, title="Plan Terrazas: documentos", channels=[world.x])
+    errors: list[str] = []
+    writer = Session(
+        browser,
+        live_server.url,
+        errors,
+        **{**PHONE, "viewport": {"width": 360, "height": 780}},
+    )
+    writer.login(world.writer.username)
+    writer.expect_logged_in(world.writer.username)
+    writer.go(f"/piezas/{piece.pk}/texto/")
+    page = writer.page
+    body = page.get_by_label("Texto de la pieza")
+    text = (
+        "Los beneficiarios deberán allegar los documentos so pena de perder el turno."
+    )
+    body.press_sequentially(text, delay=5)
+    panel = page.locator("#checks-panel")
+    # Findings arrive without saving or reloading, each with its better wording.
+    expect(panel.locator("mark.chk", has_text="allegar")).to_be_visible()
+    expect(panel).to_contain_text("Prefiera «entregar»")
+    expect(panel).to_contain_text("Prefiera «para no»")
+    expect(
+        panel.get_by_role("button", name="Aplicar «Las personas beneficiarias»")
+    ).to_be_visible()
+    expect(page.locator("#checks-summary")).to_contain_text("advertencias")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    writer.shot("13-editor-hallazgos-movil")
+    a11y = axe_violations(page, "editor-movil")
+    # One click puts the suggestion in place of the span; the panel checks again.
+    panel.get_by_role("button", name="Aplicar «entregar»").click()
+    expect(body).to_have_value(text.replace("allegar", "entregar"))
+    expect(panel.locator("mark.chk", has_text="allegar")).to_have_count(0)
+    expect(panel.get_by_role("button", name="Aplicar «entregar»")).to_have_count(0)
+    expect(page.locator("#checks-status")).to_contain_text("Se aplicó la sugerencia")
+    writer.shot("14-editor-sugerencia-aplicada")
+    assert not piece.text_versions.exists()  # checking never saves
     assert not errors, "\n".join(errors)
     assert not a11y, "Violaciones serias o críticas de WCAG 2.1 A/AA:\n" + "\n".join(
         a11y

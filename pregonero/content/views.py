@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -452,10 +453,12 @@ def piece_text_check(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         assets=_latest_assets(piece),
         settings=settings_for(piece.organization_id),
     )
-    return render(
-        request,
-        "content/_checks_fragment.html",
-        {"piece": piece, "checks": checking.panel(report, editable=True)},
+    # A fragment: no page context (menus, notification count) to compute.
+    return HttpResponse(
+        render_to_string(
+            "content/_checks_fragment.html",
+            {"piece": piece, "checks": checking.panel(report, editable=True)},
+        )
     )
 
 
@@ -780,8 +783,11 @@ def piece_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             request, piece, control_point=control_point, assets=assets, form=form
         )
     except DomainError as exc:
-        # Keep what the reviewer ticked and wrote; say what is missing.
+        # Keep what the reviewer ticked and wrote; say what is missing, in full
+        # (the field errors are short; the message lists the checker's errors).
         apply_domain_error(form, exc)
+        if exc.message not in form.non_field_errors():
+            form.add_error(None, exc.message)
         return _render_review(
             request, piece, control_point=control_point, assets=assets, form=form
         )
