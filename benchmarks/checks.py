@@ -45,6 +45,7 @@ TARGET_LONG_P95_MS = 50.0
 TARGET_POST_P95_MS = 5.0
 TARGET_EDITOR_P95_MS = 100.0
 EDITOR_DB = common.DATA_DIR / "checks-editor.sqlite3"
+EDITOR_VAR = common.DATA_DIR / "checks-editor-var"  # the demo's logins file
 EDITOR_PIECE = "Plan Terrazas: inscripciones abiertas"
 LONG_WORDS = 2000
 POST_CHARS = 280
@@ -167,15 +168,22 @@ def configure_editor_db(keep: bool) -> None:
     """Point Django at the editor benchmark's SQLite file (before setup)."""
     common.DATA_DIR.mkdir(parents=True, exist_ok=True)
     if not keep:
-        common.delete_sqlite_files(EDITOR_DB)
+        remove_editor_db()
     os.environ["DATABASE_URL"] = ""
     os.environ["SQLITE_PATH"] = str(EDITOR_DB)
     os.environ["STATIC_ROOT"] = str(common.STATIC_DIR)
     # The demo writes its logins file under the var directory: keep it out of the tree.
-    os.environ["PREGONERO_VAR_DIR"] = str(common.DATA_DIR / "checks-editor-var")
+    os.environ["PREGONERO_VAR_DIR"] = str(EDITOR_VAR)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     for name in ("PREGONERO_TESTING", "PREGONERO_TASKS_BACKEND"):
         os.environ.pop(name, None)
+
+
+def remove_editor_db() -> None:
+    import shutil
+
+    common.delete_sqlite_files(EDITOR_DB)
+    shutil.rmtree(EDITOR_VAR, ignore_errors=True)
 
 
 def measure_editor(
@@ -299,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             editor = measure_editor(args, rng, long_texts)
         finally:
             if not args.keep_db:
-                common.delete_sqlite_files(EDITOR_DB)
+                remove_editor_db()
         ok = editor["editor"]["p95"] <= TARGET_EDITOR_P95_MS
         log(
             f"Meta: editor p95 ≤ {TARGET_EDITOR_P95_MS:g} ms — "
@@ -347,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             results.update(measure_editor(args, rng, long_texts))
         finally:
             if not args.keep_db:
-                common.delete_sqlite_files(EDITOR_DB)
+                remove_editor_db()
         ok = ok and results["editor"]["p95"] <= TARGET_EDITOR_P95_MS
         goals += f", editor p95 ≤ {TARGET_EDITOR_P95_MS:g} ms"
     log(f"Metas: {goals} — {'cumplidas' if ok else 'NO cumplidas'}")

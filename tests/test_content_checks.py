@@ -473,3 +473,28 @@ def test_api_return_needs_no_justification_and_unknown_questions_are_refused(
                         content_type="application/json")  # fmt: skip
     assert returned.status_code == 201
     assert returned.json()["decision"] == "returned"
+
+
+def test_a_stale_decision_shows_the_current_state_and_keeps_what_was_typed(
+    world: World,
+) -> None:
+    piece = design_review_without_alt(world)
+    jefe = world.client(world.jefe)
+    response = jefe.post(
+        reverse("content:piece_decide", args=[piece.pk]),
+        {
+            "action": "approve_design",
+            "comment": "Lo revisé con la dependencia.",
+            "override_justification": WHY,
+            "lock_version": piece.lock_version - 1,  # someone acted since
+            "reviewed_number": 1,
+            **{f"check_{k}": "on" for k in CHECKS2},
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "La pieza cambió desde que usted abrió la página" in html
+    assert "Lo revisé con la dependencia." in html and WHY in html
+    assert f'name="lock_version" value="{piece.lock_version}"' in html
+    piece.refresh_from_db()
+    assert piece.state == PieceState.DESIGN_REVIEW
