@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pregonero.content",
     "pregonero.publishing",
     "pregonero.analytics",
+    "pregonero.inbox",
     "pregonero.checks",
     "pregonero.api",
     "pregonero.core.admin_apps.PregoneroAdminConfig",

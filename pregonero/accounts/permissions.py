@@ -49,6 +49,9 @@ class Perm(StrEnum):
     METRICS_IMPORT = "metrics.import"
     REPORT_WRITE = "report.write"
     REPORT_APPROVE = "report.approve"
+    INBOX_VIEW = "inbox.view"
+    INBOX_MANAGE = "inbox.manage"
+    PETITION_PERSONAL_DATA = "petition.personal_data"
 
 
 # Powers that the Jefe's delegate (encargo) exercises during the delegation.
@@ -60,7 +63,13 @@ JEFE_DELEGABLE = {
     Perm.MEETING_ISSUE,
 }
 
-_OAC_READ = {Perm.NEED_VIEW_ALL, Perm.PIECE_VIEW, Perm.READ_ALL, Perm.STATS_VIEW}
+_OAC_READ = {
+    Perm.NEED_VIEW_ALL,
+    Perm.PIECE_VIEW,
+    Perm.READ_ALL,
+    Perm.STATS_VIEW,
+    Perm.INBOX_VIEW,
+}
 
 ROLE_PERMS: dict[str, set[Perm]] = {
     Role.JEFE: _OAC_READ
@@ -80,6 +89,8 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.DELEGATION_MANAGE,
         Perm.METRICS_IMPORT,
         Perm.REPORT_WRITE,
+        Perm.INBOX_MANAGE,
+        Perm.PETITION_PERSONAL_DATA,
     },
     Role.PROFESIONAL: _OAC_READ
     | {
@@ -96,6 +107,8 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.EVIDENCE_EXPORT,
         Perm.METRICS_IMPORT,
         Perm.REPORT_WRITE,
+        Perm.INBOX_MANAGE,
+        Perm.PETITION_PERSONAL_DATA,
     },
     Role.ESTRATEGIA: _OAC_READ
     | {Perm.NEED_CREATE, Perm.MEETING_MANAGE, Perm.PLAN_MANAGE, Perm.PLAN_COMMENT},

@@ -7,7 +7,7 @@ never model instances, so the dict can be stored on the report (frozen at
 approval), hashed, and drawn by every renderer.
 
 Months and days are America/Bogota. Nothing is invented: a section without
-data says so (the attention to citizens is left out until the inbox exists).
+data says so (the attention to citizens is left out when the inbox received nothing).
 
 IND-07 (net follower growth per network) and IND-08 (engagement rate, the
 formula of ``queries.engagement_rate``) are computed here.
@@ -488,12 +488,17 @@ def _headline_from(
 def citizen_attention(
     organization: Organization | int, start: datetime.date, end: datetime.date
 ) -> Data | None:
-    """Attention to citizens through the networks (IND-04..06).
+    """Attention to citizens through the networks (IND-04..06), from the inbox.
 
-    The inbox (the app that registers citizens' messages) does not exist yet:
-    there is no data, so the section is left out — never invented.
+    None when nothing was received in the period: the section is left out —
+    never invented.
     """
-    return None
+    from pregonero.inbox.reports import attention_figures
+
+    rows = attention_figures(organization, start, end)
+    if not rows:
+        return None
+    return {"label": _("Atención a la ciudadanía"), "rows": rows}
 
 
 def _charts(

@@ -29,6 +29,33 @@ ACTION_LABELS: dict[str, Promise] = {
     "intake.need.planned": _("Incluida en el plan de contenidos"),
     "intake.need.attended": _("Necesidad atendida"),
     "intake.need.discarded": _("Necesidad descartada"),
+    # inbox: the Bandeja de atención and petitions (PQRSD)
+    "inbox.item.received": _("Mensaje recibido de la red"),
+    "inbox.item.registered": _("Mensaje registrado a mano"),
+    "inbox.item.triaged": _("Mensaje clasificado"),
+    "inbox.item.assigned": _("Mensaje asignado"),
+    "inbox.item.note_added": _("Nota interna agregada"),
+    "inbox.item.responded": _("Primera respuesta registrada"),
+    "inbox.petition.opened": _("Petición abierta con su término legal"),
+    "inbox.petition.radicado_set": _("Radicado de Bogotá te escucha registrado"),
+    "inbox.petition.updated": _("Datos de la petición modificados"),
+    "inbox.petition.referred": _("Petición remitida por competencia"),
+    "inbox.petition.clarification_requested": _(
+        "Aclaración solicitada al peticionario"
+    ),
+    "inbox.petition.clarification_received": _(
+        "Aclaración recibida: el término corre de nuevo"
+    ),
+    "inbox.petition.extended": _("Término de la petición ampliado"),
+    "inbox.petition.answered": _("Respuesta de la petición registrada"),
+    "inbox.petition.closed": _("Petición cerrada"),
+    "inbox.petition.alert_sent": _("Alerta de término enviada"),
+    "core.holiday.created": _("Festivo agregado al calendario"),
+    "core.holiday.updated": _("Festivo del calendario modificado"),
+    "core.inboxsettings.created": _("Configuración de la bandeja creada"),
+    "core.inboxsettings.updated": _("Configuración de la bandeja modificada"),
+    "core.savedreply.created": _("Respuesta guardada creada"),
+    "core.savedreply.updated": _("Respuesta guardada modificada"),
     # planning
     "planning.meeting.created": _("Reunión de planeación creada"),
     "planning.meeting.updated": _("Reunión de planeación modificada"),

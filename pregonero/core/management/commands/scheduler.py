@@ -26,6 +26,7 @@ from pregonero.accounts.notify import retry_due_emails
 from pregonero.analytics.collect import collect_due
 from pregonero.analytics.reports import draft_monthly_reports
 from pregonero.content.actions import escalate_stale_urgent_reviews
+from pregonero.inbox.alerts import retry_alert_emails, send_term_alerts
 from pregonero.lib.db import analyze_sqlite
 from pregonero.publishing.actions import (
     beat,
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 
 ANALYZE_EVERY = datetime.timedelta(hours=24)
+# Petition terms run in whole business days: a pass every few minutes is plenty.
+PETITION_ALERTS_EVERY = datetime.timedelta(minutes=5)
 
 
 def upkeep() -> dict[str, int]:
@@ -55,6 +58,7 @@ def upkeep() -> dict[str, int]:
         "analyzed": int(_analyze_if_due()),
         "metrics": collect_due(),
         "reports": draft_monthly_reports(),
+        "petition_alerts": _petition_alerts_if_due(),
     }
 
 
@@ -70,6 +74,15 @@ def _analyze_if_due() -> bool:
     done = analyze_sqlite()
     beat("maintenance:analyze", "maintenance")
     return done
+
+
+def _petition_alerts_if_due() -> int:
+    """PET-07: the 50/80/100 % alerts (each sent once), and their e-mail retries."""
+    last = Heartbeat.objects.filter(name="inbox:petition_alerts").first()
+    if last is not None and timezone.now() - last.seen_at < PETITION_ALERTS_EVERY:
+        return retry_alert_emails()
+    beat("inbox:petition_alerts", "maintenance")
+    return send_term_alerts() + retry_alert_emails()
 
 
 def seconds_until_next(lead: float, cap: float) -> float:
