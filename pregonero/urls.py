@@ -14,6 +14,7 @@ urlpatterns = [
     path("publicaciones/", include("pregonero.publishing.urls")),
     path("encargos/", include("pregonero.accounts.urls")),
     path("estadisticas/", include("pregonero.analytics.urls")),
+    path("bandeja/", include("pregonero.inbox.urls")),
     path("api/v1/", api.urls),
     path("cuenta/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -19,7 +19,28 @@ def pages(world: World) -> dict[str, str]:
     write(world, draft)
     publication = publishing.schedule_publication(world.writer, piece, world.fb, soon())
     content.submit_text(world.writer, draft)
+    from pregonero.inbox import actions as inbox
+
+    item, _created = inbox.receive_item(
+        world.fb, "comment", "c-1", "@vecina", "¿Cuándo abren Plan Terrazas?", "",
+        soon(-60), thread_key="post-1",
+    )  # fmt: skip
+    inbox.triage(world.writer, item, "petition", typology="information")
+    plain, _created = inbox.receive_item(
+        world.fb,
+        "comment",
+        "c-2",
+        "@vecino",
+        "Gracias",
+        "",
+        soon(-30),
+        thread_key="post-1",
+    )
     return {
+        "inbox": reverse("inbox:item_list"),
+        "inbox_item": reverse("inbox:item_detail", args=[item.pk]),
+        "inbox_plain": reverse("inbox:item_detail", args=[plain.pk]),
+        "inbox_new": reverse("inbox:item_create"),
         "my_work": reverse("core:my_work"),
         "needs": reverse("intake:need_list"),
         "need": reverse("intake:need_detail", args=[need.pk]),

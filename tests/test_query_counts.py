@@ -140,3 +140,50 @@ def test_channel_inventory_does_not_grow_with_channels(world: World) -> None:
     with CaptureQueriesContext(connection) as api_large:
         assert api.get("/api/v1/channels").status_code == 200
     assert len(api_large) == len(api_small)
+
+
+def _grow_inbox(world: World, n: int) -> None:
+    """Messages in every state: petitions with notes, assigned, triaged, in threads."""
+    import uuid
+
+    from pregonero.inbox import actions as inbox
+
+    for i in range(n):
+        key = uuid.uuid4().hex
+        item, _created = inbox.receive_item(
+            world.fb, "comment", f"c-{key}", f"@vecino{i}", f"Pregunta {i}", "",
+            timezone.now(), thread_key=f"post-{i % 2}",
+        )  # fmt: skip
+        inbox.add_note(world.writer, item, "Revisar")
+        inbox.triage(
+            world.writer, item, "petition", typology="claim", dependency=world.dmv
+        )
+        other, _created = inbox.receive_item(
+            world.x, "direct_message", f"m-{key}", f"@otro{i}", "Hola", "", timezone.now()
+        )  # fmt: skip
+        inbox.assign(world.writer, other, world.designer)
+        inbox.triage(world.writer, other, "interaction")
+
+
+@pytest.mark.parametrize("params", [{}, {"vencidas": "1"}, {"estado": "petition"}])
+def test_inbox_list_does_not_grow_with_data(
+    world: World, params: dict[str, str]
+) -> None:
+    client = world.client(world.writer)
+    _grow_inbox(world, 1)
+    small = count(client, reverse("inbox:item_list"), **params)
+    _grow_inbox(world, 3)
+    assert count(client, reverse("inbox:item_list"), **params) == small
+
+
+def test_inbox_api_list_does_not_grow_with_data(world: World) -> None:
+    _token, secret = create_api_token(world.jefe, name="conteo")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client.get("/api/v1/me")
+    _grow_inbox(world, 1)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/api/v1/inbox/items").status_code == 200
+    _grow_inbox(world, 3)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get("/api/v1/inbox/items").status_code == 200
+    assert len(large) == len(small)

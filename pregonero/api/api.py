@@ -25,6 +25,7 @@ from . import (
     channels,
     checks,
     content,
+    inbox,
     intake,
     metric_imports,
     metrics,
@@ -175,3 +176,4 @@ api.add_router("/", metrics.router)
 api.add_router("/", metric_imports.router)
 api.add_router("/", reports.router)
 api.add_router("/", checks.router)
+api.add_router("/", inbox.router)

@@ -49,8 +49,13 @@ class InboxSettingsAdmin(OrgAdmin):
     list_display = ("organization", "citizen_service_email", "first_response_days")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and not (
-            InboxSettings.objects.filter(organization_id=org_id(request)).exists()
+        organization_id = org_id(request)
+        return (
+            super().has_add_permission(request)
+            and organization_id is not None
+            and not InboxSettings.objects.filter(
+                organization_id=organization_id
+            ).exists()
         )
 
 

@@ -119,7 +119,7 @@ def export_rows(
                 p.radicado,
                 item.channel.name if item.channel else _("Registro manual"),
                 _network_label(item.network),
-                ItemKind(item.kind).label,
+                str(ItemKind(item.kind).label),
                 p.get_typology_display(),
                 str(p.dependency) if p.dependency_id else "",
                 timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
@@ -177,7 +177,7 @@ def export_csv(
 def export_xlsx(
     organization: Organization | int, start: datetime.date, end: datetime.date
 ) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     header, rows = export_rows(organization, start, end)
     book = Workbook()

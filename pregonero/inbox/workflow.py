@@ -57,7 +57,7 @@ def term_for(typology: str) -> int:
 
 
 class PetitionState(models.TextChoices):
-    OPEN = "open", _("En término")
+    OPEN = "open", _("En trámite")
     CLARIFICATION = "clarification", _("Esperando aclaración del peticionario")
     REFERRED = "referred", _("Remitida por competencia")
     ANSWERED = "answered", _("Respondida")

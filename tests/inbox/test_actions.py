@@ -26,8 +26,8 @@ from pregonero.inbox.models import (
     PetitionAlert,
 )
 from pregonero.inbox.workflow import ItemState, PetitionState
+from tests.conftest import World
 
-from ..conftest import World
 from .helpers import at, petition, receive
 
 

@@ -1073,6 +1073,10 @@ def build_demo() -> str:
         reason="Vacaciones de la jefe de la oficina",
         act_reference="Resolución de encargo (demostración)",
     )
+    # Citizens' messages and petitions at different stages (Bandeja de atención).
+    from pregonero.inbox.demo import load_demo_inbox
+
+    load_demo_inbox(org, jefe=jefe, writer=writer, fb=fb, ig=ig, x=x, dependencies=deps)
     # Fourteen months of figures for the practice channels (Estadísticas, report).
     from pregonero.analytics.demo import load_demo_metrics
 

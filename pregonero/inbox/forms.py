@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pregonero.accounts.models import User
+from pregonero.core.forms import (
+    DATETIME_FORMATS,
+    DateInput,
+    DateTimeInput,
+    StyledFormMixin,
+)
+from pregonero.core.models import Channel, Dependency
+
+from .workflow import ItemKind, ItemState, TriageDecision, Typology
+
+
+class Versioned(StyledFormMixin, forms.Form):
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TriageForm(Versioned):
+    decision = forms.ChoiceField(
+        label=_("Decisión"), choices=TriageDecision.choices, widget=forms.RadioSelect
+    )
+    typology = forms.ChoiceField(
+        label=_("Tipología (si es petición)"),
+        choices=[("", "—"), *Typology.choices],
+        required=False,
+    )
+    dependency = forms.ModelChoiceField(
+        label=_("Dependencia que responde (si es petición)"),
+        queryset=Dependency.objects.none(),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Motivo (obligatorio si no procede)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dependency"].queryset = Dependency.objects.for_org(  # type: ignore[attr-defined]
+            organization_id
+        ).filter(active=True)
+
+
+class AssignForm(Versioned):
+    assignee = forms.ModelChoiceField(
+        label=_("Asignar a"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, staff: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        field.queryset = User.objects.filter(pk__in=[u.pk for u in staff])  # type: ignore[attr-defined]
+        field.empty_label = _("Sin asignar")  # type: ignore[attr-defined]
+
+
+class NoteForm(StyledFormMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Nota interna (no la ve el ciudadano)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RespondedForm(StyledFormMixin, forms.Form):
+    url = forms.URLField(
+        label=_("Enlace de la respuesta (opcional)"), required=False, max_length=500
+    )
+
+
+class RadicadoForm(Versioned):
+    radicado = forms.CharField(
+        label=_("Número de radicado Bogotá te escucha"), max_length=40
+    )
+
+
+class PetitionDataForm(Versioned):
+    dependency = forms.ModelChoiceField(
+        label=_("Dependencia que responde"),
+        queryset=Dependency.objects.none(),
+        required=False,
+    )
+    petitioner_name = forms.CharField(
+        label=_("Nombre del peticionario"), max_length=200, required=False
+    )
+    petitioner_document = forms.CharField(
+        label=_("Documento de identidad"), max_length=40, required=False
+    )
+    petitioner_contact = forms.CharField(
+        label=_("Contacto para la respuesta (teléfono, correo o dirección)"),
+        max_length=300,
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, organization_id: int, personal: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dependency"].queryset = Dependency.objects.for_org(  # type: ignore[attr-defined]
+            organization_id
+        ).filter(active=True)
+        if not personal:
+            for name in (
+                "petitioner_name",
+                "petitioner_document",
+                "petitioner_contact",
+            ):
+                del self.fields[name]
+
+
+class ReferForm(Versioned):
+    entity = forms.CharField(label=_("Entidad competente"), max_length=200)
+    note = forms.CharField(
+        label=_("Nota (oficio, copia al peticionario)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ClarificationForm(Versioned):
+    text = forms.CharField(
+        label=_("Qué debe aclarar el peticionario"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ClarificationReceivedForm(Versioned):
+    received_at = forms.DateTimeField(
+        label=_("Fecha y hora en que llegó la aclaración"),
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeInput(),
+    )
+
+
+class ExtendForm(Versioned):
+    new_due_date = forms.DateField(
+        label=_("Nueva fecha de vencimiento"), widget=DateInput()
+    )
+    reason = forms.CharField(
+        label=_("Motivos informados al peticionario"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AnswerForm(Versioned):
+    text = forms.CharField(
+        label=_("Respuesta dada"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    url = forms.URLField(
+        label=_("Enlace de la respuesta (opcional)"), required=False, max_length=500
+    )
+
+
+class CloseForm(Versioned):
+    pass
+
+
+class ItemForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Tipo"), choices=ItemKind.choices)
+    channel = forms.ModelChoiceField(
+        label=_("Canal (si llegó por una red)"),
+        queryset=Channel.objects.none(),
+        required=False,
+    )
+    author_handle = forms.CharField(
+        label=_("Quién escribió o llamó (usuario o nombre)"), max_length=200
+    )
+    text = forms.CharField(
+        label=_("Mensaje o resumen de la llamada"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    url = forms.URLField(label=_("Enlace (opcional)"), required=False, max_length=500)
+    received_at = forms.DateTimeField(
+        label=_("Fecha y hora de recibo"),
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeInput(),
+        help_text=_("Cuando llegó a la entidad: desde ahí corren los términos."),
+    )
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.for_org(  # type: ignore[attr-defined]
+            organization_id
+        ).filter(active=True)
+
+
+STATE_FILTERS = [*ItemState.choices, ("unanswered", _("Sin responder"))]

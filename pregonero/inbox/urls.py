@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.item_list, name="item_list"),
+    path("nuevo/", views.item_create, name="item_create"),
+    path("exportar/", views.export, name="export"),
+    path("<int:pk>/", views.item_detail, name="item_detail"),
+    path("<int:pk>/<slug:what>/", views.item_post, name="item_post"),
+]
