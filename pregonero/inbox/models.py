@@ -452,3 +452,24 @@ class PetitionAlert(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.threshold} %"
+
+
+class IngestState(OrgScopedModel):
+    """The checkpoint of a channel's reading of comments, mentions and messages
+    (issue 6): the network's cursor, advanced only once a batch is stored."""
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, related_name="ingest_state"
+    )
+    cursor = models.CharField(_("cursor"), max_length=500, blank=True)
+    last_run_at = models.DateTimeField(_("última lectura"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("último éxito"), null=True, blank=True)
+    last_error = models.TextField(_("último error"), blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(_("mensajes leídos"), default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lectura de un canal")
+        verbose_name_plural = _("lecturas de los canales")

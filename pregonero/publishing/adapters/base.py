@@ -27,6 +27,8 @@ __all__ = [
     "ChannelCredentials",
     "ContentRejected",
     "Duplicate",
+    "InboundEntry",
+    "InboundPage",
     "MediaRef",
     "MetricSample",
     "NetworkSettings",
@@ -94,6 +96,34 @@ class RemotePost:
     text: str
     created_at: datetime.datetime | None
     permalink: str = ""
+
+
+@dataclass(frozen=True)
+class InboundEntry:
+    """A comment, mention or message read from the network (issue 6).
+
+    ``kind`` is one of the inbox's item kinds (``comment``, ``mention``,
+    ``message``); ``thread_key`` groups it with the post or conversation it
+    belongs to; ``received_at`` is the network's own time (aware)."""
+
+    kind: str
+    platform_id: str
+    author_handle: str
+    text: str
+    received_at: datetime.datetime
+    thread_key: str = ""
+    url: str = ""
+    post_url: str = ""
+    author_name: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundPage:
+    """Everything read after a cursor, and the cursor to store once it is kept."""
+
+    entries: list[InboundEntry]
+    cursor: str
 
 
 @dataclass(frozen=True)
@@ -259,6 +289,10 @@ class Adapter(ABC):
     # far back the network keeps daily figures (days).
     metrics_window_days: ClassVar[int] = 90
     metrics_history_days: ClassVar[int] = 730
+    # The inbound kinds the adapter reads through the network's API (issue 6),
+    # and, for a network that reads none, why (Spanish, shown on the channel).
+    inbound_kinds: ClassVar[tuple[str, ...]] = ()
+    inbound_unavailable: ClassVar[object] = ""  # a (lazy) Spanish string
     # A network that honours an idempotency key makes a blind retry safe.
     honours_idempotency_key: ClassVar[bool] = False
     # Production endpoints and OAuth scopes; ``settings.PREGONERO_NETWORKS[slug]``
@@ -336,6 +370,13 @@ class Adapter(ABC):
             oldest = posts[-1].created_at
             if oldest is not None and oldest < since:
                 return
+
+    # -- inbound (issue 6) -----------------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Comments, mentions and messages after ``cursor`` ("" on the first run),
+        oldest first, with the cursor to keep once they are stored."""
+        raise NotImplementedError
 
     # -- metrics (activity 15) ----------------------------------------------------
 

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 from .base import (
     AccountInfo,
     Adapter,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -66,7 +68,13 @@ DEFAULT_MIME_TYPES = frozenset(
     }
 )  # fmt: skip
 # Only what Pregonero needs: read the account and its statuses, post, upload.
-SCOPES = ("read:accounts", "read:statuses", "write:statuses", "write:media")
+SCOPES = (
+    "read:accounts",
+    "read:statuses",
+    "read:notifications",
+    "write:statuses",
+    "write:media",
+)
 
 # Mastodon gives a length concession only to what its formatter will link: URLs
 # with a scheme, and mentions (``@user`` or ``@user@domain``, counted as
@@ -223,6 +231,7 @@ class MastodonAdapter(Adapter):
     poll_interval: float = 2.0
     poll_attempts: int = 90
     supports_metrics = True
+    inbound_kinds = ("comment", "mention", "direct_message")
 
     # -- URLs and limits ---------------------------------------------------------
 
@@ -704,6 +713,77 @@ class MastodonAdapter(Adapter):
             handle=str(data.get("acct") or data.get("username") or ""),
             name=str(data.get("display_name") or ""),
             url=str(data.get("url") or ""),
+        )
+
+    # -- inbound (issue 6) ---------------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Mention notifications after ``cursor`` (a notification id), reading
+        back by ``max_id`` through the ``Link`` header (reference §7.A.4).
+
+        A reply to one of the account's posts is a comment on that post; a
+        ``direct`` status is a private message; any other mention stands alone."""
+        own = self.credentials.account_id
+        found: dict[str, InboundEntry] = {}
+        newest = cursor
+        url = self._url("/api/v1/notifications")
+        params: dict[str, str] | None = {"types[]": "mention", "limit": "80"}
+        if cursor and params is not None:
+            params["since_id"] = cursor
+        while url:
+            response = self.http.request(
+                "GET",
+                url,
+                error_mapper=self._error,
+                headers=self._auth(),
+                params=params,
+            )
+            for notification in response.json() or []:
+                if notification.get("type") != "mention":
+                    continue
+                entry = self._inbound_entry(notification, own)
+                if entry is not None:
+                    found[entry.platform_id] = entry
+                number = str(notification.get("id") or "")
+                if number.isdigit() and (
+                    not newest or int(number) > int(newest or "0")
+                ):
+                    newest = number
+            url = response.links.get("next", {}).get("url", "")
+            params = None
+        entries = sorted(
+            found.values(), key=lambda e: int(e.raw.get("notification", "0") or 0)
+        )
+        return InboundPage(entries, newest)
+
+    def _inbound_entry(
+        self, notification: dict[str, Any], own: str
+    ) -> InboundEntry | None:
+        status = notification.get("status") or {}
+        account = status.get("account") or notification.get("account") or {}
+        created = parse_time(status.get("created_at") or notification.get("created_at"))
+        if not status.get("id") or created is None:
+            return None
+        status_id = str(status["id"])
+        handle = str(account.get("acct") or account.get("username") or "")
+        if status.get("visibility") == "direct":
+            kind, thread = "direct_message", f"dm:{handle}"
+        elif status.get("in_reply_to_id") and (
+            not own or str(status.get("in_reply_to_account_id") or "") == own
+        ):
+            kind, thread = "comment", str(status["in_reply_to_id"])
+        else:
+            kind, thread = "mention", status_id
+        return InboundEntry(
+            kind=kind,
+            platform_id=status_id,
+            author_handle=handle,
+            author_name=str(account.get("display_name") or ""),
+            text=html_to_text(str(status.get("content") or "")),
+            received_at=created,
+            thread_key=thread,
+            url=str(status.get("url") or status.get("uri") or ""),
+            raw={"notification": str(notification.get("id") or "")},
         )
 
     # -- errors ------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import httpx
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import (
     AccountInfo,
@@ -126,6 +127,12 @@ VIDEO_FIELDS = (
 class TikTokAdapter(Adapter):
     """Publishes a video (or a photo post) to a TikTok creator account."""
 
+    # The Content Posting and Display APIs give no comments, mentions or
+    # messages; the comment API is for research, not for the account's owner.
+    inbound_unavailable = gettext_lazy(
+        "La API de TikTok no entrega a la entidad los comentarios, las menciones "
+        "ni los mensajes de su cuenta; regístrelos a mano desde la aplicación."
+    )
     slug = "tiktok"
     label = "TikTok"
     uses_pkce = True

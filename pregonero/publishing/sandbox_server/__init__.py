@@ -43,6 +43,9 @@ def create_app(state: SandboxState | None = None, *, base_url: str = "") -> Sand
                 raise
             continue  # a network not implemented yet
         module.register(app)
+    from .inbound import configure_from_env
+
+    configure_from_env(app.state)
     return app
 
 

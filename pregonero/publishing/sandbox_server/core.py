@@ -144,6 +144,13 @@ class SandboxState:
             # ready, an instance's character limit, …); each module documents its own.
             self.config: dict[str, dict[str, Any]] = {}
             self._ids = itertools.count(1_000_001)
+            # Comments, mentions and messages per network (see ``inbound.py``).
+            self.inbound: dict[str, list[dict[str, Any]]] = {}
+            self.inbound_seeded: set[tuple[str, str]] = set()
+            self.stream_rate = 0.0
+            self.stream_burst = 0
+            self.stream_since = time.monotonic()
+            self.stream_count = 0
 
     # -- ids, accounts, tokens ------------------------------------------------
 
@@ -421,6 +428,36 @@ class SandboxApp:
             data = request.get_json(force=True) or {}
             self.state.revoke(data["network"], data.get("account_id", ""))
             return json_response({"ok": True})
+
+        @self.route("_control", "/stream", ("POST",))
+        def stream(request: Request) -> Response:
+            from . import inbound
+
+            data = request.get_json(force=True) or {}
+            inbound.set_stream(
+                self.state, float(data.get("rate", 0)), int(data.get("burst", 0))
+            )
+            return json_response({"ok": True})
+
+        @self.route("_control", "/inbound", ("POST",))
+        def add_inbound(request: Request) -> Response:
+            from . import inbound
+
+            data = request.get_json(force=True) or {}
+            created = data.get("created_at")
+            item = inbound.add(
+                self.state,
+                str(data["network"]),
+                str(data["account_id"]),
+                str(data.get("kind", "mention")),
+                str(data.get("text", "")),
+                post_id=str(data.get("post_id", "")),
+                author=str(data.get("author", "")),
+                created_at=datetime.datetime.fromisoformat(created)
+                if created
+                else None,
+            )
+            return json_response({"id": item["id"]})
 
         @self.route("_control", "/posts", ("GET",))
         def posts(request: Request) -> Response:

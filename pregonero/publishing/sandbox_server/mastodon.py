@@ -32,12 +32,13 @@ import html
 import re
 import secrets
 import time
+import zlib
 from typing import Any
 
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import (
     SandboxApp,
     SandboxState,
@@ -647,6 +648,44 @@ def register(app: SandboxApp) -> None:
             )
         return json_response([status_json(app, p) for p in page], headers=headers)
 
+    # -- notifications (issue 6: mentions, replies and direct messages) -----------
+
+    @app.route(NETWORK, "/api/v1/notifications")
+    def notifications(request: Request) -> Response:
+        """Mention notifications, newest first, paged by ``max_id`` through the
+        ``Link`` header (reference §7.A.4); replies to the account's posts and
+        direct messages arrive as mentions too."""
+        caller = authenticate(request, "read:notifications", "read")
+        if isinstance(caller, Response):
+            return caller
+        types = request.args.getlist("types[]")
+        if types and "mention" not in types:
+            return json_response([])
+        try:
+            count = max(1, min(80, int(request.args.get("limit", "40"))))
+        except ValueError:
+            count = 40
+        rows = list(reversed(inbound.items(state, NETWORK, caller)))
+        if request.args.get("max_id"):
+            below = int(request.args["max_id"])
+            rows = [i for i in rows if int(i["id"]) < below]
+        if request.args.get("since_id"):
+            above = int(request.args["since_id"])
+            rows = [i for i in rows if int(i["id"]) > above]
+        page = rows[:count]
+        headers = {}
+        if len(rows) > count:
+            query = f"max_id={page[-1]['id']}&limit={count}&types[]=mention"
+            if request.args.get("since_id"):
+                query += f"&since_id={request.args['since_id']}"
+            headers["Link"] = (
+                f'<{app.url("/mastodon/api/v1/notifications")}?{query}>; rel="next"'
+            )
+        own = account_json(app, caller)
+        return json_response(
+            [notification_json(app, own, item) for item in page], headers=headers
+        )
+
     # -- the web page of a status --------------------------------------------------
 
     @app.route(NETWORK, "/@<acct>/<status_id>")
@@ -664,6 +703,39 @@ def register(app: SandboxApp) -> None:
             f"<p><small>Publicado el {iso(post['created_at'])}</small></p>"
         )
         return _page("Mastodon (red de práctica)", body)
+
+
+def notification_json(
+    app: SandboxApp, own: dict[str, Any], item: dict[str, Any]
+) -> dict[str, Any]:
+    author = str(item["author"])
+    account = {
+        "id": f"2{zlib.crc32(author.encode()):017d}",
+        "username": author,
+        "acct": f"{author}@mastodon.example",
+        "display_name": item["author_name"],
+        "url": f"https://mastodon.example/@{author}",
+    }
+    status = {
+        "id": item["id"],
+        "created_at": iso(item["created_at"]),
+        "in_reply_to_id": item["post_id"] or None,
+        "in_reply_to_account_id": own["id"] if item["post_id"] else None,
+        "visibility": "direct" if item["kind"] == "message" else "public",
+        "content": f"<p>@{html.escape(own['acct'])} {html.escape(item['text'])}</p>",
+        "url": f"https://mastodon.example/@{author}/{item['id']}",
+        "account": account,
+        "mentions": [
+            {"id": own["id"], "acct": own["acct"], "username": own["username"]}
+        ],
+    }
+    return {
+        "id": item["id"],
+        "type": "mention",
+        "created_at": iso(item["created_at"]),
+        "account": account,
+        "status": status,
+    }
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:

@@ -27,6 +27,7 @@ from pregonero.analytics.collect import collect_due
 from pregonero.analytics.reports import draft_monthly_reports
 from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.inbox.alerts import retry_alert_emails, send_term_alerts
+from pregonero.inbox.ingest import ingest_due
 from pregonero.lib.db import analyze_sqlite
 from pregonero.publishing.actions import (
     beat,
@@ -59,6 +60,7 @@ def upkeep() -> dict[str, int]:
         "metrics": collect_due(),
         "reports": draft_monthly_reports(),
         "petition_alerts": _petition_alerts_if_due(),
+        "inbox": ingest_due(),
     }
 
 

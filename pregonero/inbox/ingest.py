@@ -1,0 +1,262 @@
+"""Reading comments, mentions and messages from the networks (issue 6).
+
+Every active, connected channel whose adapter reads inbound items
+(``inbound_kinds``) is read every ``PREGONERO_INBOX_POLL_MINUTES`` (5 by
+default) by the scheduler's hook ``ingest_due``, which hands it to a worker.
+The worker claims the channel with a conditional UPDATE of its
+``IngestState.claimed_until`` (house rule 5), asks the adapter for everything
+after the stored cursor, stores each item through ``receive_item``
+(deduplicated by platform id; the platform's time is the receipt time) and
+only then, in the same transaction, advances the cursor: a failure mid-way
+leaves the checkpoint where it was and the next run reads the batch again
+(the duplicates are recognised). A failure is recorded on the channel's state
+(``last_error`` in Spanish with the network's words) and never stops the other
+channels; a rate limit's ``Retry-After`` keeps the claim until then.
+
+Networks whose API cannot read what citizens write (TikTok) say why in
+``inbound_unavailable``; the Bandeja shows it next to the channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pregonero.accounts.permissions import Perm, has_perm
+from pregonero.core.errors import DomainError, PermissionDeniedError
+from pregonero.core.models import Channel
+from pregonero.publishing.adapters.base import Adapter, InboundPage
+from pregonero.publishing.adapters.errors import AdapterError, RateLimited
+from pregonero.publishing.models import ChannelConnection, ConnectionStatus
+from pregonero.publishing.networks import adapter_class, adapter_for
+
+from .actions import receive_item
+from .models import IngestState
+
+logger = logging.getLogger(__name__)
+
+CLAIM_FOR = datetime.timedelta(minutes=10)
+USABLE = (ConnectionStatus.CONNECTED, ConnectionStatus.REFRESH_FAILED)
+
+
+def poll_every() -> datetime.timedelta:
+    return datetime.timedelta(
+        minutes=float(getattr(settings, "PREGONERO_INBOX_POLL_MINUTES", 5))
+    )
+
+
+class IngestionRefused(DomainError):
+    """The channel cannot be read now (not connected, nothing to read by API)."""
+
+    status = 409
+    code = "ingestion_refused"
+
+
+@dataclasses.dataclass
+class IngestResult:
+    channel_id: int
+    claimed: bool = True
+    read: int = 0
+    stored: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.claimed and not self.error
+
+
+# ---------------------------------------------------------------- which channels
+
+
+def reads_inbound(channel: Channel) -> bool:
+    return bool(adapter_class(channel).inbound_kinds)
+
+
+def unavailable_reason(channel: Channel) -> str:
+    """Why this channel's network gives nothing to read by API ("" when it does)."""
+    cls = adapter_class(channel)
+    if cls.inbound_kinds:
+        return ""
+    return str(cls.inbound_unavailable) or _(
+        "Pregonero aún no lee los comentarios ni los mensajes de esta red; "
+        "regístrelos a mano."
+    )
+
+
+def ingestable(queryset: QuerySet[Channel] | None = None) -> QuerySet[Channel]:
+    queryset = Channel.objects.all() if queryset is None else queryset
+    return queryset.filter(active=True, connection__status__in=USABLE)
+
+
+def due_channels(now: datetime.datetime | None = None) -> list[Channel]:
+    """Channels not read for a polling interval and not claimed (one query)."""
+    now = now or timezone.now()
+    busy = IngestState.objects.filter(
+        Q(claimed_until__gt=now) | Q(last_run_at__gt=now - poll_every())
+    ).values("channel_id")
+    candidates = ingestable().exclude(pk__in=busy).order_by("pk")
+    return [c for c in candidates if reads_inbound(c)]
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def ingest_due(now: datetime.datetime | None = None) -> int:
+    """The scheduler's hook: hand every due channel to the workers; how many.
+
+    Each channel is marked (``last_run_at``, a conditional UPDATE) before its
+    task is queued, so two schedulers never queue it twice."""
+    from .tasks import ingest_channel_task
+
+    now = now or timezone.now()
+    queued = 0
+    for channel in due_channels(now):
+        state = state_of(channel)
+        previous = Q(last_run_at__isnull=True)
+        if state.last_run_at is not None:
+            previous = Q(last_run_at=state.last_run_at)
+        marked = (
+            IngestState.objects.filter(pk=state.pk)
+            .filter(previous)
+            .update(last_run_at=now)
+        )
+        if not marked:
+            continue
+        try:
+            ingest_channel_task.enqueue(channel.pk)
+        except Exception:  # one channel's trouble must not stop the others
+            logger.exception("inbox ingestion failed for channel %s", channel.pk)
+            continue
+        queued += 1
+    return queued
+
+
+def ingest_channel(
+    channel: Channel,
+    *,
+    now: datetime.datetime | None = None,
+    adapter: Adapter | None = None,
+) -> IngestResult:
+    """Read one channel after its checkpoint, under its claim."""
+    now = now or timezone.now()
+    result = IngestResult(channel.pk)
+    state = state_of(channel)
+    if not _claim(state, now):
+        result.claimed = False
+        return result
+    hold_until: datetime.datetime | None = None
+    try:
+        adapter = adapter or adapter_for(channel)
+        if not adapter.inbound_kinds:
+            raise IngestionRefused(unavailable_reason(channel))
+        IngestState.objects.filter(pk=state.pk).update(last_run_at=now)
+        page = adapter.fetch_inbound(state.cursor)
+        result.read = len(page.entries)
+        result.stored = _store(channel, state, page, now)
+    except RateLimited as exc:
+        result.error = _failed(state, exc, now)
+        hold_until = now + datetime.timedelta(seconds=exc.retry_after or 900.0)
+    except (AdapterError, IngestionRefused) as exc:
+        result.error = _failed(state, exc, now)
+    except Exception as exc:  # a bug: recorded on the channel, the others go on
+        logger.exception("inbox ingestion failed for channel %s", channel.pk)
+        result.error = _failed(state, exc, now)
+    finally:
+        IngestState.objects.filter(pk=state.pk).update(claimed_until=hold_until)
+    return result
+
+
+def _store(
+    channel: Channel, state: IngestState, page: InboundPage, now: datetime.datetime
+) -> int:
+    """Store the batch, then advance the cursor, in one transaction."""
+    stored = 0
+    with transaction.atomic():
+        for entry in page.entries:
+            _item, created = receive_item(
+                channel,
+                entry.kind,
+                entry.platform_id,
+                entry.author_handle,
+                entry.text,
+                entry.url,
+                entry.received_at,
+                entry.thread_key,
+                entry.raw,
+                author_name=entry.author_name,
+                post_url=entry.post_url,
+            )
+            stored += int(created)
+        IngestState.objects.filter(pk=state.pk).update(
+            cursor=page.cursor[:500],
+            last_success_at=now,
+            last_error="",
+            last_error_at=None,
+            failures=0,
+            items_total=state.items_total + stored,
+        )
+    return stored
+
+
+# ---------------------------------------------------------------- the manual request
+
+
+def request_ingestion(user: Any, channel: Channel) -> None:
+    """The "Leer ahora" button: queue the channel's reading (audited)."""
+    from pregonero.audit.actions import record
+
+    if not (has_perm(user, Perm.INBOX_MANAGE) or has_perm(user, Perm.CHANNEL_MANAGE)):
+        raise PermissionDeniedError(
+            _("Su rol no le permite leer los mensajes de los canales."),
+            extra={"permission": str(Perm.INBOX_MANAGE)},
+        )
+    if not reads_inbound(channel):
+        raise IngestionRefused(unavailable_reason(channel))
+    connection = ChannelConnection.objects.filter(channel=channel).first()
+    if connection is None or connection.status not in USABLE:
+        raise IngestionRefused(_("Conecte el canal antes de leer sus mensajes."))
+    from .tasks import ingest_channel_task
+
+    with transaction.atomic():
+        record(user, "inbox.ingestion.requested", channel, {})
+        transaction.on_commit(lambda: ingest_channel_task.enqueue(channel.pk))
+
+
+# ---------------------------------------------------------------- state
+
+
+def state_of(channel: Channel) -> IngestState:
+    state, _created = IngestState.objects.get_or_create(
+        channel=channel, defaults={"organization_id": channel.organization_id}
+    )
+    return state
+
+
+def _claim(state: IngestState, now: datetime.datetime) -> bool:
+    taken = (
+        IngestState.objects.filter(pk=state.pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=now + CLAIM_FOR)
+    )
+    return taken == 1
+
+
+def _failed(state: IngestState, exc: Exception, now: datetime.datetime) -> str:
+    detail = getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
+    message = _(
+        "No se pudieron leer los mensajes del canal. La red respondió: %(detail)s"
+    ) % {"detail": detail}
+    state.refresh_from_db(fields=["failures"])
+    IngestState.objects.filter(pk=state.pk).update(
+        last_error=message, last_error_at=now, failures=state.failures + 1
+    )
+    logger.warning("inbox ingestion of channel %s: %s", state.channel_id, detail)
+    return message
