@@ -36,6 +36,8 @@ from django.utils.translation import gettext as _
 from .base import (
     AccountInfo,
     Adapter,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -251,6 +253,8 @@ class BlueskyAdapter(Adapter):
         api_url="https://bsky.social", web_url="https://bsky.app"
     )
     supports_metrics = True
+    # Mentions and replies; chat messages (chat.bsky.*) are not read yet.
+    inbound_kinds = ("comment", "mention")
 
     # -- URLs --------------------------------------------------------------------
 
@@ -553,6 +557,70 @@ class BlueskyAdapter(Adapter):
         oldest = datetime.datetime.min.replace(tzinfo=datetime.UTC)
         posts.sort(key=lambda p: p.created_at or oldest, reverse=True)
         return posts[:limit]
+
+    # -- inbound (issue 6, §7.B.5) --------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Mention and reply notifications (``listNotifications``, newest first)
+        down to the checkpoint ``cursor`` (the ``indexedAt`` of the newest one
+        already stored; equal times are read again and recognised as duplicates).
+        A reply is a comment in the thread of its root post."""
+        found: dict[str, InboundEntry] = {}
+        newest = cursor
+        page_cursor = ""
+        while True:
+            params: dict[str, Any] = {"limit": "100", "reasons": ["mention", "reply"]}
+            if page_cursor:
+                params["cursor"] = page_cursor
+            response = self.http.request(
+                "GET",
+                self._xrpc("app.bsky.notification.listNotifications"),
+                error_mapper=self._error,
+                headers=self._auth(),
+                params=params,
+            )
+            data = response.json()
+            reached = False
+            for note in data.get("notifications") or []:
+                indexed = str(note.get("indexedAt") or "")
+                if cursor and indexed and indexed < cursor:
+                    reached = True
+                    break
+                entry = self._inbound_entry(note)
+                if entry is not None:
+                    found.setdefault(entry.platform_id, entry)
+                if indexed > newest:
+                    newest = indexed
+            page_cursor = str(data.get("cursor") or "")
+            if reached or not page_cursor or not data.get("notifications"):
+                break
+        entries = sorted(found.values(), key=lambda e: str(e.raw.get("indexedAt")))
+        return InboundPage(entries, newest)
+
+    def _inbound_entry(self, note: dict[str, Any]) -> InboundEntry | None:
+        reason = note.get("reason")
+        if reason not in ("mention", "reply"):
+            return None
+        record = note.get("record") or {}
+        created = parse_time(record.get("createdAt") or note.get("indexedAt"))
+        uri = str(note.get("uri") or "")
+        if created is None or not uri:
+            return None
+        author = note.get("author") or {}
+        handle = str(author.get("handle") or author.get("did") or "")
+        root = ((record.get("reply") or {}).get("root") or {}).get("uri", "")
+        kind, thread = ("comment", str(root)) if reason == "reply" else ("mention", uri)
+        return InboundEntry(
+            kind=kind,
+            platform_id=uri,
+            author_handle=handle,
+            author_name=str(author.get("displayName") or ""),
+            text=str(record.get("text") or ""),
+            received_at=created,
+            thread_key=thread or uri,
+            url=self._permalink(uri.rsplit("/", 1)[-1], handle),
+            raw={"indexedAt": str(note.get("indexedAt") or "")},
+        )
 
     # -- metrics (§7.B.5) --------------------------------------------------------------
 

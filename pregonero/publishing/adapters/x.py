@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from .base import (
     AccountInfo,
     Adapter,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -394,6 +396,8 @@ class XAdapter(Adapter):
     )
     sandbox_prefix = "x"
     supports_metrics = True
+    # Mentions and replies; direct messages (/2/dm_events) are not read yet.
+    inbound_kinds = ("comment", "mention")
 
     # Seconds between media status checks; None follows X's check_after_secs.
     poll_interval: float | None = None
@@ -667,6 +671,88 @@ class XAdapter(Adapter):
             if not token:
                 break
         return posts[:limit]
+
+    # -- inbound (issue 6, §3.5) ------------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Mentions after ``cursor`` (a tweet id) through ``since_id``, following
+        ``meta.next_token``. A reply to one of the account's posts is a comment
+        in that post's conversation; any other mention stands alone."""
+        user_id = (
+            self.credentials.account_id or self._me(self.credentials.access_token)["id"]
+        )
+        found: dict[str, InboundEntry] = {}
+        newest = cursor
+        token = ""
+        while True:
+            params = {
+                "max_results": "100",
+                "tweet.fields": "created_at,author_id,conversation_id,referenced_tweets",
+                "expansions": "author_id",
+                "user.fields": "username,name",
+            }
+            if cursor:
+                params["since_id"] = cursor
+            if token:
+                params["pagination_token"] = token
+            response = self.http.request(
+                "GET",
+                self._api(f"users/{urllib.parse.quote(user_id, safe='')}/mentions"),
+                error_mapper=api_error,
+                headers=self._auth(),
+                params=params,
+            )
+            body = _body(response)
+            users = {
+                str(u.get("id")): u
+                for u in (body.get("includes") or {}).get("users", [])
+            }
+            for tweet in body.get("data") or []:
+                entry = self._inbound_entry(tweet, users)
+                if entry is None:
+                    continue
+                found[entry.platform_id] = entry
+                if not newest or int(entry.platform_id) > int(newest):
+                    newest = entry.platform_id
+            token = str((body.get("meta") or {}).get("next_token") or "")
+            if not token:
+                break
+        entries = sorted(found.values(), key=lambda e: int(e.platform_id))
+        return InboundPage(entries, newest)
+
+    def _inbound_entry(
+        self, tweet: dict[str, Any], users: dict[str, dict[str, Any]]
+    ) -> InboundEntry | None:
+        created = _utc(str(tweet.get("created_at", "")))
+        tweet_id = str(tweet.get("id") or "")
+        if created is None or not tweet_id.isdigit():
+            return None
+        author = users.get(str(tweet.get("author_id") or ""), {})
+        handle = str(author.get("username") or tweet.get("author_id") or "")
+        replied = next(
+            (
+                str(r.get("id"))
+                for r in tweet.get("referenced_tweets")
+                or tweet.get("referenced_posts")
+                or []
+                if r.get("type") == "replied_to"
+            ),
+            "",
+        )
+        kind, thread = "mention", tweet_id
+        if replied:
+            kind = "comment"
+            thread = str(tweet.get("conversation_id") or replied)
+        return InboundEntry(
+            kind=kind,
+            platform_id=tweet_id,
+            author_handle=handle,
+            author_name=str(author.get("name") or ""),
+            text=html.unescape(str(tweet.get("text", ""))),
+            received_at=created,
+            thread_key=thread,
+            url=self.permalink(tweet_id, handle),
+        )
 
     # -- metrics (§3.5) -----------------------------------------------------------------
 

@@ -36,12 +36,13 @@ import json
 import re
 import secrets
 import time
+import zlib
 from typing import Any
 
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import SandboxApp, SandboxState, bearer, json_response, unsigned_jwt
 from .core import utcnow as now
 
@@ -454,6 +455,67 @@ def register(app: SandboxApp) -> None:
                 }
             )
         return json_response({"posts": views})
+
+    @app.route(NETWORK, "/xrpc/app.bsky.notification.listNotifications")
+    def list_notifications(request: Request) -> Response:
+        """Notifications newest first (by ``indexedAt``), paged by ``cursor``,
+        filtered by ``reasons``; mentions and replies to the account's posts
+        (reference §7.B.5). Chat messages live in another service (not here)."""
+        caller = authenticate(request)
+        if isinstance(caller, Response):
+            return caller
+        try:
+            size = int(request.args.get("limit", "50"))
+        except ValueError:
+            size = 0
+        if not 1 <= size <= 100:
+            return error(400, "InvalidRequest", "limit must be between 1 and 100")
+        reasons = set(request.args.getlist("reasons")) or {"mention", "reply"}
+        rows = []
+        for item in reversed(inbound.items(state, NETWORK, caller)):
+            reason = {"comment": "reply", "mention": "mention"}.get(item["kind"])
+            if reason in reasons:
+                rows.append((reason, item))
+        start = int(request.args.get("cursor") or 0)
+        page = rows[start : start + size]
+
+        def stamp(moment: datetime.datetime) -> str:
+            return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+        views: list[dict[str, Any]] = []
+        for reason, item in page:
+            author = f"{item['author'].replace('_', '-').replace('.', '-')}.bsky.social"
+            did = f"did:plc:ciudadano{zlib.crc32(author.encode()):016d}"
+            record: dict[str, Any] = {
+                "$type": COLLECTION,
+                "text": item["text"],
+                "createdAt": stamp(item["created_at"]),
+            }
+            if item["post_id"]:
+                post = state.find_post(NETWORK, item["post_id"])
+                ref = {"uri": item["post_id"], "cid": (post or {}).get("cid", "")}
+                record["reply"] = {"root": ref, "parent": ref}
+            views.append(
+                {
+                    "uri": f"at://{did}/{COLLECTION}/3l{int(item['id']):011d}",
+                    "cid": f"bafyrei{int(item['id']):020d}",
+                    "author": {
+                        "did": did,
+                        "handle": author,
+                        "displayName": item["author_name"],
+                    },
+                    "reason": reason,
+                    "reasonSubject": item["post_id"] or None,
+                    "record": record,
+                    "isRead": False,
+                    "indexedAt": stamp(item["indexed_at"]),
+                    "labels": [],
+                }
+            )
+        body: dict[str, Any] = {"notifications": views}
+        if start + size < len(rows):
+            body["cursor"] = str(start + size)
+        return json_response(body)
 
     @app.route(NETWORK, "/xrpc/app.bsky.actor.getProfile")
     def get_profile(request: Request) -> Response:

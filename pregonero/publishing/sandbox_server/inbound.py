@@ -100,6 +100,8 @@ def add(
         "author": author or handle,
         "author_name": author_name or (author or name),
         "created_at": created_at or utcnow(),
+        # When the network learnt of it (Bluesky's ``indexedAt``).
+        "indexed_at": utcnow(),
     }
     with state.lock:
         state.inbound.setdefault(network, []).append(item)

@@ -52,12 +52,13 @@ import hashlib
 import html
 import time
 import unicodedata
+import zlib
 from typing import Any
 
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import (
     Grant,
     SandboxApp,
@@ -412,6 +413,81 @@ def register(app: SandboxApp) -> None:
         if start + size < len(posts):
             meta["next_token"] = str(start + size)
         return json_response({"data": data, "meta": meta} if data else {"meta": meta})
+
+    # -- mentions (issue 6) --------------------------------------------------------
+
+    @app.route(PREFIX, "/2/users/<user_id>/mentions")
+    def mentions(request: Request, user_id: str) -> Response:
+        """The mentions timeline, newest first (reference §3.5): ``since_id``,
+        ``max_results`` 5–100, ``pagination_token``, ``meta.next_token``,
+        ``expansions=author_id`` with ``includes.users``. Replies to the
+        account's posts carry ``referenced_tweets`` and ``conversation_id``.
+        Direct messages are not mentions (they are not served here)."""
+        account_id, error = authorized(request, "tweet.read")
+        if error:
+            return error
+        if user_id != account_id:
+            return app.error(
+                PREFIX,
+                403,
+                PROBLEM + "not-authorized-for-resource",
+                "You are not authorized to see this user's mentions.",
+            )
+        try:
+            size = int(request.args.get("max_results", "10"))
+        except ValueError:
+            size = 0
+        if not 5 <= size <= 100:
+            return app.error(
+                PREFIX,
+                400,
+                PROBLEM + "invalid-request",
+                "max_results must be between 5 and 100.",
+            )
+        rows = [
+            i
+            for i in reversed(inbound.items(state, PREFIX, user_id))
+            if i["kind"] in ("comment", "mention")
+        ]
+        if request.args.get("since_id"):
+            since = int(request.args["since_id"])
+            rows = [i for i in rows if int(i["id"]) > since]
+        start = int(request.args.get("pagination_token") or 0)
+        page = rows[start : start + size]
+        username = _user(app, user_id)["username"]
+        data = []
+        users: dict[str, dict[str, Any]] = {}
+        for item in page:
+            author_id = f"9{zlib.crc32(item['author'].encode()):018d}"
+            users[author_id] = {
+                "id": author_id,
+                "username": item["author"],
+                "name": item["author_name"],
+            }
+            tweet: dict[str, Any] = {
+                "id": item["id"],
+                "text": f"@{username} {item['text']}",
+                "author_id": author_id,
+                "created_at": _iso(item["created_at"]),
+                "edit_history_tweet_ids": [item["id"]],
+                "conversation_id": item["post_id"] or item["id"],
+            }
+            if item["post_id"]:
+                tweet["referenced_tweets"] = [
+                    {"type": "replied_to", "id": item["post_id"]}
+                ]
+                tweet["in_reply_to_user_id"] = user_id
+            data.append(tweet)
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if data:
+            meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+        if start + size < len(rows):
+            meta["next_token"] = str(start + size)
+        body: dict[str, Any] = {"meta": meta}
+        if data:
+            body["data"] = data
+            body["includes"] = {"users": list(users.values())}
+        return json_response(body)
 
     # -- posts ------------------------------------------------------------------
 

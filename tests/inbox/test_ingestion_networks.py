@@ -1,0 +1,186 @@
+"""Every network's reading against its practice network over real HTTP: the
+kinds it reads, paging, duplicates across runs, out-of-order delivery, each
+error class with the checkpoint left where it was, and Retry-After."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from pregonero.core.models import Channel, NetworkKind
+from pregonero.inbox.ingest import ingest_channel
+from pregonero.inbox.models import InboundItem, IngestState
+from pregonero.publishing.sandbox_server import Fault, SandboxServer, inbound
+from pregonero.publishing.sandbox_server.bluesky import DEFAULT_DID
+from pregonero.publishing.sandbox_server.mastodon import DEFAULT_ACCOUNT_ID
+from pregonero.publishing.sandbox_server.x import DEFAULT_USER_ID as X_USER
+from tests.conftest import World
+from tests.inbox.test_ingestion import connect
+
+
+@dataclasses.dataclass(frozen=True)
+class Net:
+    kind: str
+    sandbox: str  # the sandbox's network name (tokens, posts, inbound)
+    account: str
+    path: str  # the inbound endpoint's path prefix on the sandbox
+    kinds: tuple[str, ...]  # what the seeded account yields, sorted
+    page_size: int  # the adapter's page size
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+NETWORKS = [
+    Net(
+        NetworkKind.MASTODON,
+        "mastodon",
+        DEFAULT_ACCOUNT_ID,
+        "/mastodon/api/v1/notifications",
+        ("comment", "comment", "direct_message", "mention", "mention"),
+        80,
+    ),
+    Net(
+        NetworkKind.X,
+        "x",
+        X_USER,
+        f"/x/2/users/{X_USER}/mentions",
+        ("comment", "comment", "mention", "mention"),
+        100,
+    ),
+    Net(
+        NetworkKind.BLUESKY,
+        "bluesky",
+        DEFAULT_DID,
+        "/bluesky/xrpc/app.bsky.notification.listNotifications",
+        ("comment", "comment", "mention", "mention"),
+        100,
+    ),
+]
+
+
+@pytest.fixture
+def training(settings: Any, sandbox: SandboxServer) -> SandboxServer:
+    settings.PREGONERO_SANDBOX_URL = sandbox.url
+    return sandbox
+
+
+@pytest.fixture(params=NETWORKS, ids=str)
+def net(request: Any) -> Net:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def channel(world: World, training: SandboxServer, net: Net) -> Channel:
+    return connect(world, training, net.kind, net.account)
+
+
+def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
+    if net.sandbox == "bluesky":
+        return sandbox.state.add_post(
+            net.sandbox,
+            net.account,
+            "Subsidios 2026",
+            id=f"at://{net.account}/app.bsky.feed.post/3lsubsidios",
+            cid="bafyreisubsidios",
+        )
+    return sandbox.state.add_post(net.sandbox, net.account, "Subsidios 2026")
+
+
+def stored(channel: Channel) -> dict[str, InboundItem]:
+    return {i.platform_id: i for i in InboundItem.objects.filter(channel=channel)}
+
+
+def cursor(channel: Channel) -> str:
+    return IngestState.objects.get(channel=channel).cursor
+
+
+def test_first_run_reads_each_kind_threaded_by_post(
+    training: SandboxServer, channel: Channel, net: Net
+) -> None:
+    post = add_post(training, net)
+    result = ingest_channel(channel)
+    assert result.ok, result.error
+    items = stored(channel)
+    assert tuple(sorted(i.kind for i in items.values())) == net.kinds
+    comments = [i for i in items.values() if i.kind == "comment"]
+    assert {c.conversation.thread_key for c in comments if c.conversation} == {
+        post["id"]
+    }
+    first = min(comments, key=lambda c: c.received_at)
+    expected = post["created_at"] + datetime.timedelta(minutes=1)
+    assert abs(first.received_at - expected) < datetime.timedelta(milliseconds=1)
+    assert all(i.author_handle and i.text and i.url for i in items.values())
+    assert cursor(channel)
+
+
+def test_paging_duplicates_and_out_of_order(
+    training: SandboxServer, channel: Channel, net: Net
+) -> None:
+    training.state.config[net.sandbox] = {"seed_mentions": 0, "seed_messages": 0}
+    size = net.page_size * 2 + 7
+    for n in range(size):
+        inbound.add(training.state, net.sandbox, net.account, "mention", f"#{n}")
+    assert ingest_channel(channel).stored == size
+    calls = [r for r in training.state.requests if r[2].startswith(net.path)]
+    assert len(calls) == 3
+
+    # Nothing new: nothing stored; a late item with an old time is read and
+    # keeps its own time.
+    assert ingest_channel(channel).stored == 0
+    old = timezone.now() - datetime.timedelta(days=3)
+    inbound.add(
+        training.state, net.sandbox, net.account, "mention", "tarde", created_at=old
+    )
+    assert ingest_channel(channel).stored == 1
+    late = InboundItem.objects.get(channel=channel, text__endswith="tarde")
+    assert abs(late.received_at - old) < datetime.timedelta(milliseconds=1)
+
+    # The checkpoint lost: everything comes again, nothing is stored twice.
+    IngestState.objects.filter(channel=channel).update(cursor="")
+    again = ingest_channel(channel)
+    assert again.ok and again.stored == 0 and again.read == size + 1
+    assert InboundItem.objects.filter(channel=channel).count() == size + 1
+
+
+@pytest.mark.parametrize("status", [401, 403, 500, 503])
+def test_errors_keep_the_checkpoint(
+    training: SandboxServer, channel: Channel, net: Net, status: int
+) -> None:
+    ingest_channel(channel)
+    before = cursor(channel)
+    inbound.add(training.state, net.sandbox, net.account, "mention", "nuevo")
+    training.state.inject(
+        Fault(kind="status", network=net.sandbox, path=net.path, status=status)
+    )
+    result = ingest_channel(channel)
+    assert not result.ok and result.error
+    state = IngestState.objects.get(channel=channel)
+    assert state.cursor == before and state.failures == 1 and state.last_error
+    assert ingest_channel(channel).stored == 1
+
+
+def test_rate_limit_is_honoured(
+    training: SandboxServer, channel: Channel, net: Net
+) -> None:
+    now = timezone.now()
+    training.state.inject(
+        Fault(
+            kind="status",
+            network=net.sandbox,
+            path=net.path,
+            status=429,
+            retry_after=300,
+        )
+    )
+    result = ingest_channel(channel, now=now)
+    assert result.error
+    state = IngestState.objects.get(channel=channel)
+    assert state.cursor == "" and state.claimed_until is not None
+    # The network's own wait (Retry-After or its rate-limit reset header).
+    assert state.claimed_until > now + datetime.timedelta(seconds=30)
+    assert not ingest_channel(channel, now=now + datetime.timedelta(seconds=10)).claimed
