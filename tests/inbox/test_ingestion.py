@@ -28,12 +28,18 @@ from tests.conftest import World
 MASTODON_PATH = "/mastodon/api/v1/notifications"
 
 
-def connect(world: World, sandbox: SandboxServer, kind: str, account: str) -> Channel:
+def connect(
+    world: World,
+    sandbox: SandboxServer,
+    kind: str,
+    account: str,
+    token_network: str = "",
+) -> Channel:
     channel = Channel.objects.create(
         organization=world.org, kind=kind, name=f"{kind} CVP", handle="CVPBogota"
     )
     token, _ = sandbox.state.issue_tokens(
-        kind, account, expires_in=None, with_refresh=False
+        token_network or kind, account, expires_in=None, with_refresh=False
     )
     channels.store_connection(
         world.writer,

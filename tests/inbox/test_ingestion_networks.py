@@ -14,9 +14,12 @@ from django.utils import timezone
 from pregonero.core.models import Channel, NetworkKind
 from pregonero.inbox.ingest import ingest_channel
 from pregonero.inbox.models import InboundItem, IngestState
+from pregonero.publishing.crypto import encrypt
+from pregonero.publishing.models import ChannelConnection
 from pregonero.publishing.sandbox_server import Fault, SandboxServer, inbound
 from pregonero.publishing.sandbox_server.bluesky import DEFAULT_DID
 from pregonero.publishing.sandbox_server.mastodon import DEFAULT_ACCOUNT_ID
+from pregonero.publishing.sandbox_server.meta import IG_USER_ID, PAGE_ID
 from pregonero.publishing.sandbox_server.x import DEFAULT_USER_ID as X_USER
 from tests.conftest import World
 from tests.inbox.test_ingestion import connect
@@ -30,6 +33,11 @@ class Net:
     path: str  # the inbound endpoint's path prefix on the sandbox
     kinds: tuple[str, ...]  # what the seeded account yields, sorted
     page_size: int  # the adapter's page size
+    bulk_kind: str = "mention"  # the kind used to fill several pages
+    token_account: str = ""  # the account the token belongs to, when another
+    # How late an item may reach the network and still be read: any time for
+    # networks that page by arrival, a window for those that filter by time.
+    late_by: datetime.timedelta = datetime.timedelta(days=3)
 
     def __str__(self) -> str:
         return self.kind
@@ -60,6 +68,26 @@ NETWORKS = [
         ("comment", "comment", "mention", "mention"),
         100,
     ),
+    Net(
+        NetworkKind.FACEBOOK,
+        "facebook",
+        PAGE_ID,
+        "/facebook/v26.0/{post}/comments",
+        ("comment", "comment", "direct_message"),
+        100,
+        bulk_kind="comment",
+        late_by=datetime.timedelta(minutes=5),
+    ),
+    Net(
+        NetworkKind.INSTAGRAM,
+        "instagram",
+        IG_USER_ID,
+        f"/facebook/v26.0/{IG_USER_ID}/tags",
+        ("comment", "comment", "mention", "mention"),
+        100,
+        token_account=PAGE_ID,
+        late_by=datetime.timedelta(minutes=5),
+    ),
 ]
 
 
@@ -76,10 +104,37 @@ def net(request: Any) -> Net:
 
 @pytest.fixture
 def channel(world: World, training: SandboxServer, net: Net) -> Channel:
+    if net.token_account:
+        # Instagram uses the linked Page's token.
+        channel = connect(world, training, net.kind, net.account, "facebook")
+        token, _ = training.state.issue_tokens(
+            "facebook", net.token_account, expires_in=None, with_refresh=False
+        )
+        ChannelConnection.objects.filter(channel=channel).update(
+            access_token_encrypted=encrypt(token)
+        )
+        return Channel.objects.get(pk=channel.pk)
     return connect(world, training, net.kind, net.account)
 
 
 def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
+    if net.sandbox == "facebook":
+        post_id = f"{PAGE_ID}_{sandbox.state.new_id()}"
+        return sandbox.state.add_post(
+            "facebook",
+            PAGE_ID,
+            "Subsidios 2026",
+            id=post_id,
+            permalink=f"{sandbox.url}/facebook/web/{post_id}",
+        )
+    if net.sandbox == "instagram":
+        return sandbox.state.add_post(
+            "instagram",
+            IG_USER_ID,
+            "Subsidios 2026",
+            media_type="IMAGE",
+            permalink=f"{sandbox.url}/facebook/web/instagram/1",
+        )
     if net.sandbox == "bluesky":
         return sandbox.state.add_post(
             net.sandbox,
@@ -89,6 +144,15 @@ def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
             cid="bafyreisubsidios",
         )
     return sandbox.state.add_post(net.sandbox, net.account, "Subsidios 2026")
+
+
+def fault_network(net: Net) -> str:
+    return "facebook" if net.sandbox == "instagram" else net.sandbox
+
+
+def fault_path(net: Net) -> str:
+    """The first call of a reading (a Graph reading starts with the posts)."""
+    return net.path.split("{")[0] if "{" in net.path else net.path
 
 
 def stored(channel: Channel) -> dict[str, InboundItem]:
@@ -113,7 +177,8 @@ def test_first_run_reads_each_kind_threaded_by_post(
     }
     first = min(comments, key=lambda c: c.received_at)
     expected = post["created_at"] + datetime.timedelta(minutes=1)
-    assert abs(first.received_at - expected) < datetime.timedelta(milliseconds=1)
+    # The network's own time (Graph gives whole seconds).
+    assert abs(first.received_at - expected) < datetime.timedelta(seconds=1)
     assert all(i.author_handle and i.text and i.url for i in items.values())
     assert cursor(channel)
 
@@ -121,24 +186,45 @@ def test_first_run_reads_each_kind_threaded_by_post(
 def test_paging_duplicates_and_out_of_order(
     training: SandboxServer, channel: Channel, net: Net
 ) -> None:
-    training.state.config[net.sandbox] = {"seed_mentions": 0, "seed_messages": 0}
+    training.state.config[net.sandbox] = {
+        "seed_mentions": 0,
+        "seed_messages": 0,
+        "seed_comments": 0,
+    }
+    post_id, path = "", net.path
+    if net.bulk_kind == "comment":
+        post_id = add_post(training, net)["id"]
+        path = net.path.format(post=post_id)
     size = net.page_size * 2 + 7
     for n in range(size):
-        inbound.add(training.state, net.sandbox, net.account, "mention", f"#{n}")
+        inbound.add(
+            training.state,
+            net.sandbox,
+            net.account,
+            net.bulk_kind,
+            f"#{n}",
+            post_id=post_id,
+        )
     assert ingest_channel(channel).stored == size
-    calls = [r for r in training.state.requests if r[2].startswith(net.path)]
+    calls = [r for r in training.state.requests if r[2].startswith(path)]
     assert len(calls) == 3
 
     # Nothing new: nothing stored; a late item with an old time is read and
     # keeps its own time.
     assert ingest_channel(channel).stored == 0
-    old = timezone.now() - datetime.timedelta(days=3)
+    old = timezone.now() - net.late_by
     inbound.add(
-        training.state, net.sandbox, net.account, "mention", "tarde", created_at=old
+        training.state,
+        net.sandbox,
+        net.account,
+        net.bulk_kind,
+        "tarde",
+        post_id=post_id,
+        created_at=old,
     )
     assert ingest_channel(channel).stored == 1
     late = InboundItem.objects.get(channel=channel, text__endswith="tarde")
-    assert abs(late.received_at - old) < datetime.timedelta(milliseconds=1)
+    assert abs(late.received_at - old) < datetime.timedelta(seconds=1)
 
     # The checkpoint lost: everything comes again, nothing is stored twice.
     IngestState.objects.filter(channel=channel).update(cursor="")
@@ -151,11 +237,24 @@ def test_paging_duplicates_and_out_of_order(
 def test_errors_keep_the_checkpoint(
     training: SandboxServer, channel: Channel, net: Net, status: int
 ) -> None:
-    ingest_channel(channel)
+    post_id = add_post(training, net)["id"] if net.bulk_kind == "comment" else ""
+    ingest_channel(channel)  # the post's seeded comments
     before = cursor(channel)
-    inbound.add(training.state, net.sandbox, net.account, "mention", "nuevo")
+    inbound.add(
+        training.state,
+        net.sandbox,
+        net.account,
+        net.bulk_kind,
+        "nuevo",
+        post_id=post_id,
+    )
     training.state.inject(
-        Fault(kind="status", network=net.sandbox, path=net.path, status=status)
+        Fault(
+            kind="status",
+            network=fault_network(net),
+            path=fault_path(net),
+            status=status,
+        )
     )
     result = ingest_channel(channel)
     assert not result.ok and result.error
@@ -171,8 +270,8 @@ def test_rate_limit_is_honoured(
     training.state.inject(
         Fault(
             kind="status",
-            network=net.sandbox,
-            path=net.path,
+            network=fault_network(net),
+            path=fault_path(net),
             status=429,
             retry_after=300,
         )

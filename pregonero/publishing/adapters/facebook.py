@@ -18,6 +18,8 @@ from .base import (
     AccountInfo,
     AdapterError,
     ContentRejected,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -37,7 +39,9 @@ from .meta_common import (
     GraphAdapter,
     ManagedPage,
     alt_text_issue,
+    dump_cursor,
     insights_values,
+    load_cursor,
     megabytes,
     missing_object,
     parse_graph_time,
@@ -117,11 +121,14 @@ class FacebookAdapter(GraphAdapter):
             "pages_read_engagement",
             "pages_manage_posts",
             "publish_video",
+            "pages_read_user_content",
+            "pages_messaging",
         ),
     )
     poll_interval = 3.0
     max_polls = 60
     supports_metrics = True
+    inbound_kinds = ("comment", "direct_message")
     metrics_window_days = 90  # since/until at most 90 days apart (§1.7)
     metrics_history_days = 730  # only the last two years
 
@@ -423,6 +430,94 @@ class FacebookAdapter(GraphAdapter):
             link="permalink_url",
             limit=limit,
         )
+
+    # -- inbound (issue 6, §1.6) -------------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Comments on the Page's latest posts (``/{post-id}/comments`` with
+        ``filter=stream``, ``order=chronological`` and ``since``) and the
+        citizens' messages of the Page's Messenger conversations
+        (``/{page-id}/conversations``), after the checkpoint less
+        ``inbound_overlap``. Comments thread by their post, messages by their
+        conversation."""
+        page_id = self.credentials.account_id
+        moments = load_cursor(cursor)
+        entries: dict[str, InboundEntry] = {}
+        newest = dict(moments)
+
+        def floor(stream: str) -> datetime.datetime | None:
+            moment = moments.get(stream)
+            return moment - self.inbound_overlap if moment else None
+
+        def keep(stream: str, entry: InboundEntry) -> None:
+            entries.setdefault(entry.platform_id, entry)
+            if stream not in newest or entry.received_at > newest[stream]:
+                newest[stream] = entry.received_at
+
+        since = floor("comments")
+        for post in self.recent_posts(self.inbound_posts):
+            params = {
+                "fields": "id,message,created_time,from,permalink_url",
+                "filter": "stream",
+                "order": "chronological",
+            }
+            if since is not None:
+                params["since"] = str(int(since.timestamp()))
+            for row in self.all_pages(
+                self.graph_url(post.platform_id, "comments"), params
+            ):
+                created = parse_graph_time(row.get("created_time"))
+                author = row.get("from") or {}
+                if created is None or str(author.get("id", "")) == page_id:
+                    continue
+                keep(
+                    "comments",
+                    InboundEntry(
+                        kind="comment",
+                        platform_id=str(row["id"]),
+                        author_handle=str(author.get("name") or author.get("id") or ""),
+                        author_name=str(author.get("name") or ""),
+                        text=str(row.get("message") or ""),
+                        received_at=created,
+                        thread_key=post.platform_id,
+                        url=str(row.get("permalink_url") or post.permalink),
+                        post_url=post.permalink,
+                    ),
+                )
+        since = floor("messages")
+        for thread in self.all_pages(
+            self.graph_url(page_id, "conversations"),
+            {
+                "platform": "messenger",
+                "fields": "id,updated_time,link,messages{id,message,created_time,from}",
+            },
+        ):
+            updated = parse_graph_time(thread.get("updated_time"))
+            if since is not None and updated is not None and updated < since:
+                break  # newest first: the rest is older
+            link = str(thread.get("link") or "")
+            for message in (thread.get("messages") or {}).get("data", []):
+                created = parse_graph_time(message.get("created_time"))
+                author = message.get("from") or {}
+                if created is None or str(author.get("id", "")) == page_id:
+                    continue
+                if since is not None and created < since:
+                    continue
+                keep(
+                    "messages",
+                    InboundEntry(
+                        kind="direct_message",
+                        platform_id=str(message["id"]),
+                        author_handle=str(author.get("name") or author.get("id") or ""),
+                        author_name=str(author.get("name") or ""),
+                        text=str(message.get("message") or ""),
+                        received_at=created,
+                        thread_key=str(thread.get("id") or ""),
+                        url=f"{self.network.web_url.rstrip('/')}{link}" if link else "",
+                    ),
+                )
+        ordered = sorted(entries.values(), key=lambda e: e.received_at)
+        return InboundPage(ordered, dump_cursor(newest))
 
     # -- metrics ---------------------------------------------------------------------
 

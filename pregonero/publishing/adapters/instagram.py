@@ -21,6 +21,8 @@ from .base import (
     AccountInfo,
     AdapterError,
     ContentRejected,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -39,7 +41,9 @@ from .meta_common import (
     GraphAdapter,
     ManagedPage,
     alt_text_issue,
+    dump_cursor,
     insights_values,
+    load_cursor,
     megabytes,
     missing_object,
     parse_graph_time,
@@ -146,11 +150,13 @@ class InstagramAdapter(GraphAdapter):
             "instagram_content_publish",
             "pages_show_list",
             "pages_read_engagement",
+            "instagram_manage_comments",
         ),
     )
     poll_interval = 3.0
     max_polls = 40
     supports_metrics = True
+    inbound_kinds = ("comment", "mention")
     metrics_window_days = 30
     metrics_history_days = 730  # insights are kept two years
 
@@ -460,6 +466,73 @@ class InstagramAdapter(GraphAdapter):
         return self.edge_posts(
             "media", text="caption", created="timestamp", link="permalink", limit=limit
         )
+
+    # -- inbound (issue 6) ---------------------------------------------------------------
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Comments on the account's latest media (``/{media-id}/comments``) and
+        the media other accounts tagged or mentioned it in (``/{ig-user-id}/tags``),
+        newer than the checkpoint less ``inbound_overlap`` (the edges take no
+        ``since``: the times are compared here). Direct messages (Instagram
+        Messaging) are not read."""
+        ig_user = self.credentials.account_id
+        moments = load_cursor(cursor)
+        entries: dict[str, InboundEntry] = {}
+        newest = dict(moments)
+
+        def fresh(stream: str, created: datetime.datetime) -> bool:
+            moment = moments.get(stream)
+            return moment is None or created >= moment - self.inbound_overlap
+
+        def keep(stream: str, entry: InboundEntry) -> None:
+            entries.setdefault(entry.platform_id, entry)
+            if stream not in newest or entry.received_at > newest[stream]:
+                newest[stream] = entry.received_at
+
+        for post in self.recent_posts(self.inbound_posts):
+            for row in self.all_pages(
+                self.graph_url(post.platform_id, "comments"),
+                {"fields": "id,text,timestamp,username,from"},
+            ):
+                created = parse_graph_time(row.get("timestamp"))
+                if created is None or not fresh("comments", created):
+                    continue
+                if str((row.get("from") or {}).get("id", "")) == ig_user:
+                    continue
+                keep(
+                    "comments",
+                    InboundEntry(
+                        kind="comment",
+                        platform_id=str(row["id"]),
+                        author_handle=str(row.get("username") or ""),
+                        text=str(row.get("text") or ""),
+                        received_at=created,
+                        thread_key=post.platform_id,
+                        url=post.permalink,
+                        post_url=post.permalink,
+                    ),
+                )
+        for row in self.all_pages(
+            self.graph_url(ig_user, "tags"),
+            {"fields": "id,caption,timestamp,username,permalink"},
+        ):
+            created = parse_graph_time(row.get("timestamp"))
+            if created is None or not fresh("tags", created):
+                continue
+            keep(
+                "tags",
+                InboundEntry(
+                    kind="mention",
+                    platform_id=str(row["id"]),
+                    author_handle=str(row.get("username") or ""),
+                    text=str(row.get("caption") or ""),
+                    received_at=created,
+                    thread_key=str(row["id"]),
+                    url=str(row.get("permalink") or ""),
+                ),
+            )
+        ordered = sorted(entries.values(), key=lambda e: e.received_at)
+        return InboundPage(ordered, dump_cursor(newest))
 
     # -- metrics ---------------------------------------------------------------------
 

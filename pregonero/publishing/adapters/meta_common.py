@@ -358,6 +358,31 @@ class GraphAdapter(Adapter):
     def sleep(self) -> None:
         time.sleep(self.poll_interval)
 
+    # -- inbound (issue 6) -------------------------------------------------------------
+
+    # Graph filters comments by their own time: an item that reaches the
+    # network late (with an earlier time than one already read) is still found
+    # when it is this much older than the checkpoint; repeats are deduplicated.
+    inbound_overlap = datetime.timedelta(minutes=15)
+    # Comments are read on the account's latest posts.
+    inbound_posts = 25
+
+    def all_pages(self, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """Every row of an edge, following the ``after`` cursor while Graph
+        announces a ``next`` page."""
+        rows: list[dict[str, Any]] = []
+        after = ""
+        while True:
+            query = dict(params, limit="100")
+            if after:
+                query["after"] = after
+            data = self.call("GET", url, params=query)
+            rows.extend(row for row in data.get("data", []) if isinstance(row, dict))
+            paging = data.get("paging") or {}
+            after = str((paging.get("cursors") or {}).get("after") or "")
+            if not paging.get("next") or not after:
+                return rows
+
     def find_post(
         self, post: OutboundPost, since: datetime.datetime
     ) -> RemotePost | None:
@@ -486,3 +511,23 @@ def alt_text_issue(index: int, media: MediaRef, label: str) -> ValidationIssue |
 
 def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def load_cursor(cursor: str) -> dict[str, datetime.datetime]:
+    """A Graph inbound checkpoint: the newest time read per stream."""
+    try:
+        data = json.loads(cursor) if cursor else {}
+    except ValueError:
+        data = {}
+    moments: dict[str, datetime.datetime] = {}
+    for key, value in (data if isinstance(data, dict) else {}).items():
+        moment = parse_graph_time(value)
+        if moment is not None:
+            moments[str(key)] = moment
+    return moments
+
+
+def dump_cursor(moments: dict[str, datetime.datetime]) -> str:
+    return json.dumps(
+        {k: v.astimezone(datetime.UTC).isoformat() for k, v in sorted(moments.items())}
+    )

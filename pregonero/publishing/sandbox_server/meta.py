@@ -46,7 +46,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import (
     ErrorFormatter,
     SandboxApp,
@@ -344,6 +344,7 @@ def register(app: SandboxApp) -> None:
     _register_facebook(app)
     _register_instagram(app)
     _register_insights(app)
+    _register_inbound(app)
     _register_objects(app)
     _register_web(app)
 
@@ -889,6 +890,160 @@ def _ig_fields(post: dict[str, Any]) -> dict[str, Any]:
             IG, post["id"], "comments", post["created_at"]
         ),
     }
+
+
+# ---------------------------------------------------------------- inbound (issue 6)
+#
+# What citizens write, from ``inbound.items``: comments on a Page post or an
+# Instagram media (``GET /{object-id}/comments`` with ``since``, ``order`` and
+# cursor paging), the Page's Messenger conversations (``GET
+# /{page-id}/conversations`` with nested ``messages``) and the Instagram media
+# the account is tagged or mentioned in (``GET /{ig-user-id}/tags``).
+
+
+def _since(request: Request) -> datetime.datetime | None:
+    value = request.args.get("since", "")
+    if not value:
+        return None
+    if value.isdigit():
+        return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
+    try:
+        return datetime.datetime.fromisoformat(value.replace("+0000", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _citizen_id(handle: str) -> str:
+    return f"7{int(hashlib.sha256(handle.encode()).hexdigest()[:10], 16):015d}"
+
+
+def _register_inbound(app: SandboxApp) -> None:
+    state = app.state
+
+    @app.route(PREFIX, "/<version>/<object_id>/comments")
+    def comments(request: Request, version: str, object_id: str) -> Response:
+        post = state.find_post(PREFIX, object_id)
+        network, account = PREFIX, ""
+        if post is not None:
+            account = str(post["account_id"])
+            owners = {account, USER_ID}
+        else:
+            post = state.find_post(IG, object_id)
+            found = _instagram(app, str(post["account_id"])) if post else None
+            if post is None or found is None:
+                return _missing(app, object_id)
+            network, account = IG, str(post["account_id"])
+            owners = {found[0]["id"], USER_ID}
+        record = _check_token(app, request, owners)
+        if isinstance(record, Response):
+            return record
+        rows = [
+            i
+            for i in inbound.items(state, network, account)
+            if i["kind"] == "comment" and i["post_id"] == object_id
+        ]
+        since = _since(request)
+        if since is not None:
+            rows = [i for i in rows if i["created_at"] >= since]
+        if request.args.get("order", "chronological") == "reverse_chronological":
+            rows.reverse()
+        page, paging = _cursor_page(request, rows)
+        data = []
+        for item in page:
+            if network == IG:
+                row = {
+                    "id": f"1790{int(item['id']):011d}",
+                    "text": item["text"],
+                    "timestamp": graph_time(item["created_at"]),
+                    "username": item["author"],
+                    "from": {
+                        "id": _citizen_id(item["author"]),
+                        "username": item["author"],
+                    },
+                }
+            else:
+                comment_id = f"{object_id.split('_')[-1]}_{item['id']}"
+                row = {
+                    "id": comment_id,
+                    "message": item["text"],
+                    "created_time": graph_time(item["created_at"]),
+                    "from": {
+                        "id": _citizen_id(item["author"]),
+                        "name": item["author_name"],
+                    },
+                    "permalink_url": app.url(f"/{PREFIX}/web/{comment_id}"),
+                }
+            data.append(_pick(row, request))
+        return json_response({"data": data, "paging": paging})
+
+    @app.route(PREFIX, "/<version>/<page_id>/conversations")
+    def conversations(request: Request, version: str, page_id: str) -> Response:
+        page_row = _page(app, page_id)
+        if page_row is None:
+            return _missing(app, page_id)
+        record = _check_token(app, request, {page_id}, "pages_messaging")
+        if isinstance(record, Response):
+            return record
+        threads: dict[str, list[dict[str, Any]]] = {}
+        for item in inbound.items(state, PREFIX, page_id):
+            if item["kind"] == "message":
+                threads.setdefault(item["author"], []).append(item)
+        rows = []
+        for author, messages in threads.items():
+            messages.sort(key=lambda i: i["created_at"], reverse=True)
+            thread_id = f"t_{_citizen_id(author)}"
+            rows.append(
+                {
+                    "id": thread_id,
+                    "updated_time": graph_time(messages[0]["created_at"]),
+                    "link": f"/{page_row.get('username', page_id)}/inbox/{thread_id}",
+                    "messages": {
+                        "data": [
+                            {
+                                "id": f"m_{m['id']}",
+                                "message": m["text"],
+                                "created_time": graph_time(m["created_at"]),
+                                "from": {
+                                    "id": _citizen_id(author),
+                                    "name": m["author_name"],
+                                },
+                            }
+                            for m in messages
+                        ]
+                    },
+                    "_sort": messages[0]["created_at"],
+                }
+            )
+        rows.sort(key=lambda r: r.pop("_sort"), reverse=True)
+        page, paging = _cursor_page(request, rows)
+        return json_response(
+            {"data": [_pick(r, request) for r in page], "paging": paging}
+        )
+
+    @app.route(PREFIX, "/<version>/<ig_id>/tags")
+    def tags(request: Request, version: str, ig_id: str) -> Response:
+        found = _instagram(app, ig_id)
+        if found is None:
+            return _missing(app, ig_id)
+        record = _check_token(app, request, {found[0]["id"], USER_ID})
+        if isinstance(record, Response):
+            return record
+        rows = [
+            {
+                "id": f"1791{int(i['id']):011d}",
+                "caption": f"@{found[1].get('username', '')} {i['text']}",
+                "timestamp": graph_time(i["created_at"]),
+                "username": i["author"],
+                "permalink": app.url(f"/{PREFIX}/web/instagram/{i['id']}"),
+                "media_type": "IMAGE",
+            }
+            for i in reversed(inbound.items(state, IG, ig_id))
+            if i["kind"] == "mention"
+        ]
+        page, paging = _cursor_page(request, rows)
+        return json_response(
+            {"data": [_pick(r, request) for r in page], "paging": paging}
+        )
 
 
 # ---------------------------------------------------------------- insights
