@@ -362,6 +362,14 @@ PREGONERO_NETWORKS = {
     }
     for slug in ("facebook", "instagram", "x", "youtube", "linkedin", "tiktok")
 }
+# Meta webhooks (/webhooks/meta/): the token Meta sends when subscribing, and
+# the app secret that signs each delivery (by default the Facebook app's).
+PREGONERO_META_VERIFY_TOKEN = os.environ.get("PREGONERO_META_VERIFY_TOKEN", "")
+PREGONERO_META_APP_SECRET = os.environ.get(
+    "PREGONERO_META_APP_SECRET", PREGONERO_NETWORKS["facebook"]["client_secret"]
+)
+# The networks' comments, mentions and messages are read this often per channel.
+PREGONERO_INBOX_POLL_MINUTES = env_int("PREGONERO_INBOX_POLL_MINUTES", 5)
 PREGONERO_HTTP_TIMEOUT = float(os.environ.get("PREGONERO_HTTP_TIMEOUT", "30"))
 PREGONERO_HTTP_CONNECT_TIMEOUT = float(
     os.environ.get("PREGONERO_HTTP_CONNECT_TIMEOUT", "5")

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from pregonero.api.api import api
 from pregonero.core import views as core_views
+from pregonero.inbox import webhooks as inbox_webhooks
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("encargos/", include("pregonero.accounts.urls")),
     path("estadisticas/", include("pregonero.analytics.urls")),
     path("bandeja/", include("pregonero.inbox.urls")),
+    path("webhooks/meta/", inbox_webhooks.meta, name="webhook_meta"),
     path("api/v1/", api.urls),
     path("cuenta/", include("allauth.urls")),
     path("admin/", admin.site.urls),

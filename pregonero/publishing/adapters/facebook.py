@@ -512,7 +512,9 @@ class FacebookAdapter(GraphAdapter):
                         author_name=str(author.get("name") or ""),
                         text=str(message.get("message") or ""),
                         received_at=created,
-                        thread_key=str(thread.get("id") or ""),
+                        # The sender's page-scoped id, as Messenger webhooks
+                        # name it: both ways thread into one conversation.
+                        thread_key=f"dm:{author.get('id') or thread.get('id')}",
                         url=f"{self.network.web_url.rstrip('/')}{link}" if link else "",
                     ),
                 )

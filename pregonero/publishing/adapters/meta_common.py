@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from .base import (
     Adapter,
+    InboundEntry,
     MediaRef,
     OutboundPost,
     RemotePost,
@@ -530,4 +531,116 @@ def load_cursor(cursor: str) -> dict[str, datetime.datetime]:
 def dump_cursor(moments: dict[str, datetime.datetime]) -> str:
     return json.dumps(
         {k: v.astimezone(datetime.UTC).isoformat() for k, v in sorted(moments.items())}
+    )
+
+
+# -- webhooks (issue 6) -------------------------------------------------------------
+#
+# Meta delivers Page ``feed`` changes (``item: comment``, ``verb: add``), Page
+# ``messaging`` events (Messenger) and Instagram ``comments`` changes to the
+# app's callback. The ids are the ones the Graph API reads, so an item delivered
+# both ways is stored once.
+
+
+@dataclass(frozen=True)
+class WebhookItem:
+    network: str  # "facebook" or "instagram"
+    account_id: str  # the Page or Instagram account the entry is for
+    entry: InboundEntry
+
+
+def _epoch(value: Any) -> datetime.datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return parse_graph_time(value)
+    seconds = value / 1000 if value > 10**11 else value  # Messenger: milliseconds
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+
+
+def webhook_items(payload: dict[str, Any]) -> list[WebhookItem]:
+    """The comments and messages of a webhook delivery; anything else (likes,
+    edits, removals, our own messages, echoes) is left out."""
+    kind = payload.get("object")
+    if kind not in ("page", "instagram"):
+        return []
+    network = "facebook" if kind == "page" else "instagram"
+    items: list[WebhookItem] = []
+    for entry in payload.get("entry") or []:
+        if not isinstance(entry, dict):
+            continue
+        account = str(entry.get("id") or "")
+        entry_time = _epoch(entry.get("time"))
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            found = None
+            if network == "facebook" and change.get("field") == "feed":
+                found = _page_comment(value, account)
+            elif network == "instagram" and change.get("field") == "comments":
+                found = _instagram_comment(value, account, entry_time)
+            if found is not None:
+                items.append(WebhookItem(network, account, found))
+        for event in entry.get("messaging") or []:
+            message = event.get("message") or {}
+            sender = str((event.get("sender") or {}).get("id") or "")
+            created = _epoch(event.get("timestamp"))
+            if (
+                network != "facebook"
+                or not message.get("mid")
+                or message.get("is_echo")
+                or sender in ("", account)
+                or created is None
+            ):
+                continue
+            items.append(
+                WebhookItem(
+                    network,
+                    account,
+                    InboundEntry(
+                        kind="direct_message",
+                        platform_id=str(message["mid"]),
+                        author_handle=sender,
+                        text=str(message.get("text") or ""),
+                        received_at=created,
+                        thread_key=f"dm:{sender}",
+                    ),
+                )
+            )
+    return items
+
+
+def _page_comment(value: dict[str, Any], page_id: str) -> InboundEntry | None:
+    author = value.get("from") or {}
+    created = _epoch(value.get("created_time"))
+    if (
+        value.get("item") != "comment"
+        or value.get("verb") != "add"
+        or not value.get("comment_id")
+        or str(author.get("id") or "") == page_id
+        or created is None
+    ):
+        return None
+    return InboundEntry(
+        kind="comment",
+        platform_id=str(value["comment_id"]),
+        author_handle=str(author.get("name") or author.get("id") or ""),
+        author_name=str(author.get("name") or ""),
+        text=str(value.get("message") or ""),
+        received_at=created,
+        thread_key=str(value.get("post_id") or ""),
+    )
+
+
+def _instagram_comment(
+    value: dict[str, Any], ig_user: str, entry_time: datetime.datetime | None
+) -> InboundEntry | None:
+    author = value.get("from") or {}
+    created = _epoch(value.get("timestamp")) or entry_time
+    if not value.get("id") or str(author.get("id") or "") == ig_user or created is None:
+        return None
+    return InboundEntry(
+        kind="comment",
+        platform_id=str(value["id"]),
+        author_handle=str(author.get("username") or author.get("id") or ""),
+        text=str(value.get("text") or ""),
+        received_at=created,
+        thread_key=str((value.get("media") or {}).get("id") or ""),
     )
