@@ -18,6 +18,7 @@ from pregonero.publishing.crypto import encrypt
 from pregonero.publishing.models import ChannelConnection
 from pregonero.publishing.sandbox_server import Fault, SandboxServer, inbound
 from pregonero.publishing.sandbox_server.bluesky import DEFAULT_DID
+from pregonero.publishing.sandbox_server.google import CHANNEL_ID as YT_CHANNEL
 from pregonero.publishing.sandbox_server.mastodon import DEFAULT_ACCOUNT_ID
 from pregonero.publishing.sandbox_server.meta import IG_USER_ID, PAGE_ID
 from pregonero.publishing.sandbox_server.x import DEFAULT_USER_ID as X_USER
@@ -35,6 +36,7 @@ class Net:
     page_size: int  # the adapter's page size
     bulk_kind: str = "mention"  # the kind used to fill several pages
     token_account: str = ""  # the account the token belongs to, when another
+    token_network: str = ""  # the sandbox's token namespace, when another
     # How late an item may reach the network and still be read: any time for
     # networks that page by arrival, a window for those that filter by time.
     late_by: datetime.timedelta = datetime.timedelta(days=3)
@@ -88,6 +90,17 @@ NETWORKS = [
         token_account=PAGE_ID,
         late_by=datetime.timedelta(minutes=5),
     ),
+    Net(
+        NetworkKind.YOUTUBE,
+        "google",
+        YT_CHANNEL,
+        "/google/youtube/v3/commentThreads",
+        ("comment", "comment"),
+        100,
+        bulk_kind="comment",
+        token_network="google",
+        late_by=datetime.timedelta(minutes=5),
+    ),
 ]
 
 
@@ -114,7 +127,7 @@ def channel(world: World, training: SandboxServer, net: Net) -> Channel:
             access_token_encrypted=encrypt(token)
         )
         return Channel.objects.get(pk=channel.pk)
-    return connect(world, training, net.kind, net.account)
+    return connect(world, training, net.kind, net.account, net.token_network)
 
 
 def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
@@ -134,6 +147,15 @@ def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
             "Subsidios 2026",
             media_type="IMAGE",
             permalink=f"{sandbox.url}/facebook/web/instagram/1",
+        )
+    if net.sandbox == "google":
+        return sandbox.state.add_post(
+            "google",
+            YT_CHANNEL,
+            "Subsidios 2026",
+            id=f"vid{sandbox.state.new_id()}",
+            title="Subsidios 2026",
+            privacy_status="public",
         )
     if net.sandbox == "bluesky":
         return sandbox.state.add_post(

@@ -38,6 +38,8 @@ from .base import (
     AuthError,
     ContentRejected,
     Duplicate,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -167,6 +169,8 @@ class YouTubeAdapter(Adapter):
     )
     sandbox_prefix = "google"
     supports_metrics = True
+    # Comments on the channel's videos; YouTube has no mentions or messages.
+    inbound_kinds = ("comment",)
     metrics_window_days = 366
     metrics_history_days = 730
 
@@ -1006,6 +1010,87 @@ class YouTubeAdapter(Adapter):
             % {"channel": wanted},
             code="wrong_channel",
         )
+
+    # -- inbound (issue 6, §4.5) ----------------------------------------------------------
+
+    # Comments are listed by their own time; one that reaches the list late
+    # (with an earlier time) is still read when this much older than the
+    # checkpoint. Repeats are recognised by their id.
+    inbound_overlap = datetime.timedelta(minutes=15)
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Top-level comments on the channel's videos (``commentThreads`` with
+        ``allThreadsRelatedToChannelId``, ``order=time``), newest first, down to
+        the checkpoint (the newest ``publishedAt`` stored) less the overlap.
+        Each list call costs 1 quota unit."""
+        channel_id = self.credentials.account_id
+        checkpoint = parse_time(cursor) if cursor else None
+        floor = checkpoint - self.inbound_overlap if checkpoint else None
+        found: dict[str, InboundEntry] = {}
+        newest = checkpoint
+        token = ""
+        while True:
+            params = {
+                "part": "snippet",
+                "allThreadsRelatedToChannelId": channel_id,
+                "order": "time",
+                "textFormat": "plainText",
+                "maxResults": "100",
+            }
+            if token:
+                params["pageToken"] = token
+            response = self.http.request(
+                "GET",
+                self._api("commentThreads"),
+                error_mapper=self._api_error,
+                headers=self._auth(),
+                params=params,
+            )
+            data = response.json()
+            reached = False
+            for thread in data.get("items") or []:
+                top = (thread.get("snippet") or {}).get("topLevelComment") or {}
+                snippet = top.get("snippet") or {}
+                created = parse_time(snippet.get("publishedAt"))
+                if created is None:
+                    continue
+                if floor is not None and created < floor:
+                    reached = True
+                    break
+                author = str((snippet.get("authorChannelId") or {}).get("value") or "")
+                if author == channel_id:
+                    continue  # the entity's own comment
+                video = str(snippet.get("videoId") or "")
+                comment_id = str(top.get("id") or thread.get("id") or "")
+                found.setdefault(
+                    comment_id,
+                    InboundEntry(
+                        kind="comment",
+                        platform_id=comment_id,
+                        author_handle=str(
+                            snippet.get("authorChannelUrl", "").rsplit("/", 1)[-1]
+                            or snippet.get("authorDisplayName")
+                            or author
+                        ),
+                        author_name=str(snippet.get("authorDisplayName") or ""),
+                        text=str(
+                            snippet.get("textOriginal")
+                            or snippet.get("textDisplay")
+                            or ""
+                        ),
+                        received_at=created,
+                        thread_key=video,
+                        url=f"{self.permalink(video)}&lc={comment_id}",
+                        post_url=self.permalink(video),
+                    ),
+                )
+                if newest is None or created > newest:
+                    newest = created
+            token = str(data.get("nextPageToken") or "")
+            if reached or not token:
+                break
+        entries = sorted(found.values(), key=lambda e: e.received_at)
+        return InboundPage(entries, newest.isoformat() if newest else "")
 
     # -- HTTP helpers and error reading ----------------------------------------------------
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import (
     SandboxApp,
     SandboxState,
@@ -695,6 +695,90 @@ def register(app: SandboxApp) -> None:
             "items": items,
         }
         if start + size < len(posts):
+            payload["nextPageToken"] = str(start + size)
+        return json_response(payload)
+
+    # -- commentThreads.list (issue 6, reference §4.5) -------------------------------------
+
+    @app.route(PREFIX, "/youtube/v3/commentThreads", ("GET",))
+    def comment_threads(request: Request) -> Response:
+        """Top-level comments of one video (``videoId``) or of every video of a
+        channel (``allThreadsRelatedToChannelId``), newest first with
+        ``order=time``, paged by ``pageToken`` (``maxResults`` 1–100)."""
+        account_id, denied = authorized(request, READ_SCOPES)
+        if denied:
+            return denied
+        video = request.args.get("videoId", "")
+        channel = request.args.get("allThreadsRelatedToChannelId", "")
+        if not video and not channel:
+            return app.error(
+                PREFIX,
+                400,
+                "missingRequiredParameter",
+                "No filter selected. Expected one of: id, videoId, "
+                "allThreadsRelatedToChannelId, channelId.",
+            )
+        try:
+            size = int(request.args.get("maxResults", "20"))
+        except ValueError:
+            size = 0
+        if not 1 <= size <= 100:
+            return app.error(
+                PREFIX,
+                400,
+                "invalidParameter",
+                "Invalid value for maxResults: it must be between 1 and 100.",
+            )
+        owner = channel or account_id
+        rows = [
+            i
+            for i in inbound.items(state, PREFIX, owner)
+            if i["kind"] == "comment" and (not video or i["post_id"] == video)
+        ]
+        rows.sort(key=lambda i: (i["created_at"], int(i["id"])), reverse=True)
+        start = int(request.args.get("pageToken", "0") or 0)
+        page = rows[start : start + size]
+        items = []
+        for item in page:
+            comment_id = f"Ugz{int(item['id']):020d}"
+            snippet = {
+                "authorDisplayName": item["author_name"],
+                "authorChannelUrl": f"http://www.youtube.com/@{item['author']}",
+                "authorChannelId": {"value": f"UCciudadano{item['author']}"},
+                "channelId": owner,
+                "videoId": item["post_id"],
+                "textDisplay": html.escape(item["text"]),
+                "textOriginal": item["text"],
+                "canRate": True,
+                "viewerRating": "none",
+                "likeCount": 0,
+                "publishedAt": rfc3339(item["created_at"]),
+                "updatedAt": rfc3339(item["created_at"]),
+            }
+            items.append(
+                {
+                    "kind": "youtube#commentThread",
+                    "id": comment_id,
+                    "snippet": {
+                        "channelId": owner,
+                        "videoId": item["post_id"],
+                        "topLevelComment": {
+                            "kind": "youtube#comment",
+                            "id": comment_id,
+                            "snippet": snippet,
+                        },
+                        "canReply": True,
+                        "totalReplyCount": 0,
+                        "isPublic": True,
+                    },
+                }
+            )
+        payload: dict[str, Any] = {
+            "kind": "youtube#commentThreadListResponse",
+            "pageInfo": {"totalResults": len(rows), "resultsPerPage": size},
+            "items": items,
+        }
+        if start + size < len(rows):
             payload["nextPageToken"] = str(start + size)
         return json_response(payload)
 
