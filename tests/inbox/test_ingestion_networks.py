@@ -19,11 +19,17 @@ from pregonero.publishing.models import ChannelConnection
 from pregonero.publishing.sandbox_server import Fault, SandboxServer, inbound
 from pregonero.publishing.sandbox_server.bluesky import DEFAULT_DID
 from pregonero.publishing.sandbox_server.google import CHANNEL_ID as YT_CHANNEL
+from pregonero.publishing.sandbox_server.linkedin import DEFAULT_MEMBER as LI_MEMBER
+from pregonero.publishing.sandbox_server.linkedin import (
+    DEFAULT_ORGANIZATION,
+)
 from pregonero.publishing.sandbox_server.mastodon import DEFAULT_ACCOUNT_ID
 from pregonero.publishing.sandbox_server.meta import IG_USER_ID, PAGE_ID
 from pregonero.publishing.sandbox_server.x import DEFAULT_USER_ID as X_USER
 from tests.conftest import World
 from tests.inbox.test_ingestion import connect
+
+LI_ORG = f"urn:li:organization:{DEFAULT_ORGANIZATION}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +107,18 @@ NETWORKS = [
         token_network="google",
         late_by=datetime.timedelta(minutes=5),
     ),
+    Net(
+        NetworkKind.LINKEDIN,
+        "linkedin",
+        LI_ORG,
+        "/linkedin/rest/socialActions/{post}/comments",
+        ("comment", "comment"),
+        100,
+        bulk_kind="comment",
+        token_account=LI_MEMBER,
+        token_network="linkedin",
+        late_by=datetime.timedelta(minutes=5),
+    ),
 ]
 
 
@@ -119,9 +137,10 @@ def net(request: Any) -> Net:
 def channel(world: World, training: SandboxServer, net: Net) -> Channel:
     if net.token_account:
         # Instagram uses the linked Page's token.
-        channel = connect(world, training, net.kind, net.account, "facebook")
+        network = net.token_network or "facebook"
+        channel = connect(world, training, net.kind, net.account, network)
         token, _ = training.state.issue_tokens(
-            "facebook", net.token_account, expires_in=None, with_refresh=False
+            network, net.token_account, expires_in=None, with_refresh=False
         )
         ChannelConnection.objects.filter(channel=channel).update(
             access_token_encrypted=encrypt(token)
@@ -157,6 +176,11 @@ def add_post(sandbox: SandboxServer, net: Net) -> dict[str, Any]:
             title="Subsidios 2026",
             privacy_status="public",
         )
+    if net.sandbox == "linkedin":
+        urn = f"urn:li:share:7{int(sandbox.state.new_id()):018d}"
+        return sandbox.state.add_post(
+            "linkedin", LI_ORG, "Subsidios 2026", id=urn, commentary="Subsidios 2026"
+        )
     if net.sandbox == "bluesky":
         return sandbox.state.add_post(
             net.sandbox,
@@ -173,7 +197,10 @@ def fault_network(net: Net) -> str:
 
 
 def fault_path(net: Net) -> str:
-    """The first call of a reading (a Graph reading starts with the posts)."""
+    """The first call of a reading (one that reads comments post by post
+    starts with the posts)."""
+    if net.sandbox == "linkedin":
+        return "/linkedin/rest/posts"
     return net.path.split("{")[0] if "{" in net.path else net.path
 
 

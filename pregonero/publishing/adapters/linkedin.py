@@ -37,6 +37,8 @@ from django.utils.translation import gettext as _
 from .base import (
     AccountInfo,
     Adapter,
+    InboundEntry,
+    InboundPage,
     MediaRef,
     MetricSample,
     NetworkSettings,
@@ -219,6 +221,8 @@ class LinkedInAdapter(Adapter):
     )
     sandbox_prefix = "linkedin"
     supports_metrics = True
+    # Comments on the organization's posts only (see ``fetch_inbound``).
+    inbound_kinds = ("comment",)
     metrics_window_days = 90
     metrics_history_days = 365  # statistics cover a rolling 12 months (§5.5)
 
@@ -416,6 +420,70 @@ class LinkedInAdapter(Adapter):
             reverse=True,
         )
         return posts[:limit]
+
+    # -- inbound (issue 6) --------------------------------------------------------------
+
+    # LinkedIn lists a post's comments without a time filter: each run reads
+    # the comments of the latest ``inbound_posts`` posts and keeps those newer
+    # than the checkpoint less ``inbound_overlap`` (repeats are recognised).
+    inbound_posts = 25
+    inbound_overlap = datetime.timedelta(minutes=15)
+
+    def fetch_inbound(self, cursor: str) -> InboundPage:
+        """Comments on the organization's latest posts
+        (``socialActions/{post-urn}/comments``, ``start``/``count`` paging).
+        Mentions of the organization and member messages are not offered to
+        organizations by the Community Management API."""
+        organization = self.organization_urn()
+        checkpoint = datetime.datetime.fromisoformat(cursor) if cursor else None
+        floor = checkpoint - self.inbound_overlap if checkpoint else None
+        found: dict[str, InboundEntry] = {}
+        newest = checkpoint
+        for post in self.recent_posts(self.inbound_posts):
+            start = 0
+            while True:
+                response = self.http.request(
+                    "GET",
+                    f"{self._rest('socialActions')}/"
+                    f"{urllib.parse.quote(post.platform_id, safe='')}/comments"
+                    f"?start={start}&count=100",
+                    error_mapper=api_error,
+                    headers=self._headers(),
+                )
+                body = _body(response)
+                elements = body.get("elements") or []
+                for element in elements:
+                    millis = (element.get("created") or {}).get("time")
+                    actor = str(element.get("actor") or "")
+                    if not isinstance(millis, int) or actor == organization:
+                        continue
+                    created = datetime.datetime.fromtimestamp(
+                        millis / 1000, datetime.UTC
+                    )
+                    if floor is not None and created < floor:
+                        continue
+                    urn = str(element.get("commentUrn") or element.get("id") or "")
+                    found.setdefault(
+                        urn,
+                        InboundEntry(
+                            kind="comment",
+                            platform_id=urn,
+                            author_handle=actor,
+                            text=str((element.get("message") or {}).get("text") or ""),
+                            received_at=created,
+                            thread_key=post.platform_id,
+                            url=post.permalink,
+                            post_url=post.permalink,
+                        ),
+                    )
+                    if newest is None or created > newest:
+                        newest = created
+                start += len(elements)
+                total = int((body.get("paging") or {}).get("total") or 0)
+                if not elements or start >= total:
+                    break
+        entries = sorted(found.values(), key=lambda e: e.received_at)
+        return InboundPage(entries, newest.isoformat() if newest else "")
 
     # -- metrics (§5.5) -------------------------------------------------------------
 

@@ -50,7 +50,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 from werkzeug.wrappers import Request, Response
 
-from . import figures
+from . import figures, inbound
 from .core import (
     Grant,
     SandboxApp,
@@ -685,6 +685,55 @@ def register(app: SandboxApp) -> None:
                     "start": start,
                     "count": count,
                     "total": len(posts),
+                    "links": [],
+                },
+                "elements": elements,
+            }
+        )
+
+    @app.route(PREFIX, "/rest/socialActions/<urn>/comments", ("GET",))
+    def comments(request: Request, urn: str) -> Response:
+        """Comments on one of the organization's posts (Community Management
+        API ``socialActions/{urn}/comments``), oldest first, ``start``/``count``
+        paging (count at most 100)."""
+        member, error = checked(request)
+        if error:
+            return error
+        post = state.find_post(PREFIX, urn)
+        if post is None or post["deleted"]:
+            return app.error(PREFIX, 404, "NOT_FOUND", f"Not found: {urn}")
+        if not can_post(member, str(post["account_id"])):
+            return denied(f"socialActions.comments of {urn}")
+        start = int(request.args.get("start", "0") or 0)
+        count = min(100, int(request.args.get("count", "10") or 10))
+        rows = [
+            i
+            for i in inbound.items(state, PREFIX, str(post["account_id"]))
+            if i["kind"] == "comment" and i["post_id"] == urn
+        ]
+        rows.sort(key=lambda i: (i["created_at"], int(i["id"])))
+        activity = f"urn:li:activity:7{int(post['id'].rsplit(':', 1)[-1][-9:]):018d}"
+        elements = []
+        for item in rows[start : start + count]:
+            millis = int(item["created_at"].timestamp() * 1000)
+            actor = f"urn:li:person:{item['author']}"
+            elements.append(
+                {
+                    "id": item["id"],
+                    "commentUrn": f"urn:li:comment:({activity},{item['id']})",
+                    "actor": actor,
+                    "created": {"actor": actor, "time": millis},
+                    "lastModified": {"actor": actor, "time": millis},
+                    "message": {"text": item["text"], "attributes": []},
+                    "object": urn,
+                }
+            )
+        return json_response(
+            {
+                "paging": {
+                    "start": start,
+                    "count": count,
+                    "total": len(rows),
                     "links": [],
                 },
                 "elements": elements,
