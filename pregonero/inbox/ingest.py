@@ -230,6 +230,56 @@ def request_ingestion(user: Any, channel: Channel) -> None:
         transaction.on_commit(lambda: ingest_channel_task.enqueue(channel.pk))
 
 
+# ---------------------------------------------------------------- status for pages
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelReading:
+    channel: Channel
+    reads: bool
+    reason: str  # why it is not read ("" when it is)
+    last_success_at: datetime.datetime | None
+    last_error: str
+    failures: int
+    items_total: int
+
+
+def readings(organization_id: int) -> list[ChannelReading]:
+    """Each active channel of the organization with a network behind it: whether
+    it is read, why not, its last reading and last error (two queries)."""
+    channels = list(
+        Channel.objects.filter(organization_id=organization_id, active=True)
+        .exclude(kind__in=("manual", "website"))
+        .select_related("connection")
+        .order_by("name")
+    )
+    states = {
+        s.channel_id: s
+        for s in IngestState.objects.filter(channel__in=[c.pk for c in channels])
+    }
+    rows = []
+    for channel in channels:
+        reads = reads_inbound(channel)
+        reason = unavailable_reason(channel)
+        connection = getattr(channel, "connection", None)
+        if reads and (connection is None or connection.status not in USABLE):
+            reason = _("El canal no está conectado: conéctelo para leer sus mensajes.")
+            reads = False
+        state = states.get(channel.pk)
+        rows.append(
+            ChannelReading(
+                channel=channel,
+                reads=reads,
+                reason=reason,
+                last_success_at=state.last_success_at if state else None,
+                last_error=state.last_error if state else "",
+                failures=state.failures if state else 0,
+                items_total=state.items_total if state else 0,
+            )
+        )
+    return rows
+
+
 # ---------------------------------------------------------------- state
 
 

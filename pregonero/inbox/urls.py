@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.item_list, name="item_list"),
     path("nuevo/", views.item_create, name="item_create"),
     path("exportar/", views.export, name="export"),
+    path("canales/<int:pk>/leer/", views.read_now, name="read_now"),
     path("<int:pk>/", views.item_detail, name="item_detail"),
     path("<int:pk>/<slug:what>/", views.item_post, name="item_post"),
 ]

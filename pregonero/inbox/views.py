@@ -21,10 +21,10 @@ from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.audit.timeline import timeline_for
 from pregonero.core.errors import DomainError
 from pregonero.core.forms import apply_domain_error
-from pregonero.core.models import NetworkKind
+from pregonero.core.models import Channel, NetworkKind
 from pregonero.core.viewutils import AuthedHttpRequest, get_for_org, paginate
 
-from . import actions
+from . import actions, ingest
 from .deadlines import BusinessCalendar
 from .forms import (
     STATE_FILTERS,
@@ -197,9 +197,32 @@ def item_list(request: AuthedHttpRequest) -> HttpResponse:
             "typologies": Typology.choices,
             "staff": inbox_staff(user.organization_id),
             "can_manage": has_perm(user, Perm.INBOX_MANAGE),
+            "readings": ingest.readings(user.organization_id),
             "nav": "inbox",
         },
     )
+
+
+@login_required
+@require_POST
+def read_now(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The "Leer ahora" button of a channel in the Bandeja."""
+    channel = get_for_org(Channel.objects.all(), request, pk=pk)
+    try:
+        ingest.request_ingestion(request.user, channel)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Lectura de %(channel)s en cola; los mensajes nuevos aparecen al terminar."
+            )
+            % {"channel": channel.name},
+        )
+    return redirect("inbox:item_list")
 
 
 @login_required

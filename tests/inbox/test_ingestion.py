@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from pregonero.audit.models import AuditEvent
@@ -274,3 +275,38 @@ def test_storing_a_batch_costs_a_constant_number_of_queries_per_item(
     per_item = (counts[1] - counts[0]) / 10
     assert per_item == int(per_item)
     assert counts[0] - 10 * per_item <= 12
+
+
+# ---------------------------------------------------------------- the Bandeja
+
+
+def test_bandeja_shows_each_channel_reading_and_the_read_now_button(
+    world: World,
+    training: SandboxServer,
+    masto: Channel,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connect(world, training, NetworkKind.TIKTOK, "cvp-open-id-0001")
+    training.state.inject(
+        Fault(kind="status", network="mastodon", path=MASTODON_PATH, status=500)
+    )
+    ingest_channel(masto)
+    client = world.client(world.writer)
+    page = client.get(reverse("inbox:item_list")).content.decode()
+    assert "Lectura de las redes" in page
+    assert "No se pudieron leer los mensajes del canal" in page
+    assert "La API de TikTok no entrega" in page
+    assert reverse("inbox:read_now", args=[masto.pk]) in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("inbox:read_now", args=[masto.pk]))
+    assert response.status_code == 302
+    assert InboundItem.objects.filter(channel=masto).count() == 3
+    assert state(masto).failures == 0
+
+
+def test_read_now_is_refused_to_a_reader(world: World, masto: Channel) -> None:
+    client = world.client(world.auditor)
+    response = client.post(reverse("inbox:read_now", args=[masto.pk]))
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="inbox.ingestion.requested").exists()
