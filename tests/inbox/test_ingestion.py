@@ -310,3 +310,41 @@ def test_read_now_is_refused_to_a_reader(world: World, masto: Channel) -> None:
     response = client.post(reverse("inbox:read_now", args=[masto.pk]))
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="inbox.ingestion.requested").exists()
+
+
+# ---------------------------------------------------------------- the practice stream
+
+
+def test_stream_settings_parse() -> None:
+    assert inbound.parse_stream("rate=0.5,burst=200") == (0.5, 200)
+    assert inbound.parse_stream("burst=x, rate=2") == (2.0, 0)
+    assert inbound.parse_stream("") == (0.0, 0)
+
+
+def test_stream_and_items_set_over_http_for_demos(
+    training: SandboxServer, masto: Channel
+) -> None:
+    import time
+
+    import httpx
+
+    training.state.config["mastodon"] = {"seed_mentions": 0, "seed_messages": 0}
+    base = f"{training.url}/_control"
+    httpx.post(f"{base}/stream", json={"rate": 200, "burst": 5}).raise_for_status()
+    time.sleep(0.1)
+    httpx.post(
+        f"{base}/inbound",
+        json={
+            "network": "mastodon",
+            "account_id": DEFAULT_ACCOUNT_ID,
+            "kind": "message",
+            "text": "Mensaje directo de prueba",
+            "created_at": "2026-03-02T15:00:00+00:00",
+        },
+    ).raise_for_status()
+    result = ingest_channel(masto)
+    # The burst, what the rate produced meanwhile, and the added message.
+    assert result.ok and result.stored >= 5 + 1 + 5
+    dm = InboundItem.objects.get(channel=masto, text__contains="Mensaje directo")
+    assert dm.kind == "direct_message"
+    assert dm.received_at == datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.UTC)
