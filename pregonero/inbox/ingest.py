@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,7 +201,7 @@ def _store(
             last_error="",
             last_error_at=None,
             failures=0,
-            items_total=state.items_total + stored,
+            items_total=F("items_total") + stored,
         )
     return stored
 
