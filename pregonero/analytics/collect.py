@@ -50,6 +50,7 @@ from django.utils.translation import gettext_lazy
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.core.errors import DomainError, PermissionDeniedError
 from pregonero.core.models import Channel
+from pregonero.lib.tasks import mark_and_enqueue
 from pregonero.publishing.adapters.base import Adapter, MetricSample, PostSnapshot
 from pregonero.publishing.adapters.errors import AdapterError, RateLimited
 from pregonero.publishing.models import (
@@ -168,26 +169,12 @@ def collect_due(now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     if now < _start_of_collection_day(now):
         return 0
-    queued = 0
-    for channel in due_channels(now):
-        state = _state(channel, ACCOUNT)
-        previous = Q(last_run_at__isnull=True)
-        if state.last_run_at is not None:
-            previous = Q(last_run_at=state.last_run_at)
-        marked = (
-            FillState.objects.filter(pk=state.pk)
-            .filter(previous)
-            .update(last_run_at=now)
-        )
-        if not marked:
-            continue
-        try:
-            collect_channel_task.enqueue(channel.pk)
-        except Exception:  # one channel's trouble must not stop the others
-            logger.exception("metrics collection failed for channel %s", channel.pk)
-            continue
-        queued += 1
-    return queued
+    return mark_and_enqueue(
+        ((_state(c, ACCOUNT), c) for c in due_channels(now)),
+        collect_channel_task,
+        now,
+        what="metrics collection",
+    )
 
 
 def collect_channel(

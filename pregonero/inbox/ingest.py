@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.core.errors import DomainError, PermissionDeniedError
 from pregonero.core.models import Channel
+from pregonero.lib.tasks import mark_and_enqueue
 from pregonero.publishing.adapters.base import Adapter, InboundPage
 from pregonero.publishing.adapters.errors import AdapterError, RateLimited
 from pregonero.publishing.models import ChannelConnection, ConnectionStatus
@@ -117,26 +118,12 @@ def ingest_due(now: datetime.datetime | None = None) -> int:
     from .tasks import ingest_channel_task
 
     now = now or timezone.now()
-    queued = 0
-    for channel in due_channels(now):
-        state = state_of(channel)
-        previous = Q(last_run_at__isnull=True)
-        if state.last_run_at is not None:
-            previous = Q(last_run_at=state.last_run_at)
-        marked = (
-            IngestState.objects.filter(pk=state.pk)
-            .filter(previous)
-            .update(last_run_at=now)
-        )
-        if not marked:
-            continue
-        try:
-            ingest_channel_task.enqueue(channel.pk)
-        except Exception:  # one channel's trouble must not stop the others
-            logger.exception("inbox ingestion failed for channel %s", channel.pk)
-            continue
-        queued += 1
-    return queued
+    return mark_and_enqueue(
+        ((state_of(c), c) for c in due_channels(now)),
+        ingest_channel_task,
+        now,
+        what="inbox ingestion",
+    )
 
 
 def ingest_channel(

@@ -1,11 +1,15 @@
-"""Enqueueing background tasks only after the surrounding transaction commits."""
+"""Enqueueing background tasks: after the surrounding transaction commits, and
+the scheduler's periodic hand-out of per-channel work."""
 
 from __future__ import annotations
 
+import datetime
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +28,37 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
             logger.exception("could not enqueue %s", getattr(task, "name", task))
 
     transaction.on_commit(_enqueue)
+
+
+def mark_and_enqueue(
+    due: Iterable[tuple[Any, Any]],
+    task: Any,
+    now: datetime.datetime,
+    *,
+    what: str,
+) -> int:
+    """Queue ``task`` for each due ``(state, channel)``, marking the channel's
+    state first: a conditional UPDATE of ``last_run_at`` from the value read, so
+    two schedulers never queue the same channel twice. A channel whose task
+    cannot be queued is logged and the others go on. Returns how many were
+    queued. ``state`` is a model with a ``last_run_at`` field (a checkpoint)."""
+    queued = 0
+    for state, channel in due:
+        previous = Q(last_run_at__isnull=True)
+        if state.last_run_at is not None:
+            previous = Q(last_run_at=state.last_run_at)
+        marked = (
+            type(state)
+            ._default_manager.filter(pk=state.pk)
+            .filter(previous)
+            .update(last_run_at=now)
+        )
+        if not marked:
+            continue
+        try:
+            task.enqueue(channel.pk)
+        except Exception:  # one channel's trouble must not stop the others
+            logger.exception("%s failed for channel %s", what, channel.pk)
+            continue
+        queued += 1
+    return queued
