@@ -240,6 +240,16 @@ def register_item(user: User, data: ItemData) -> InboundItem:
     return item
 
 
+def _required(value: str, field: str, message: str) -> str:
+    """``value`` stripped, or a Spanish refusal naming the empty ``field``."""
+    value = value.strip()
+    if not value:
+        raise ValidationFailed(
+            message, errors={field: [_("Este campo es obligatorio.")]}
+        )
+    return value
+
+
 def _check_item_version(item: InboundItem, lock_version: int | None) -> None:
     if lock_version is not None and lock_version != item.lock_version:
         raise ConflictError(
@@ -416,10 +426,7 @@ def add_note(user: User, item: InboundItem, text: str) -> Note:
     require(user, Perm.INBOX_MANAGE)
     if item.organization_id != user.organization_id:
         raise ValidationFailed(_("Mensaje desconocido."))
-    if not text.strip():
-        raise ValidationFailed(
-            _("Escriba la nota."), errors={"text": [_("Este campo es obligatorio.")]}
-        )
+    _required(text, "text", _("Escriba la nota."))
     note = Note.objects.create(
         organization_id=item.organization_id,
         item=item,
@@ -609,11 +616,7 @@ def refer(
     petition, new_state = _petition_step(
         user, petition, PetitionAction.REFER, lock_version
     )
-    if not entity.strip():
-        raise ValidationFailed(
-            _("Escriba la entidad competente."),
-            errors={"entity": [_("Este campo es obligatorio.")]},
-        )
+    _required(entity, "entity", _("Escriba la entidad competente."))
     now = timezone.now()
     _save_petition(
         petition,
@@ -644,11 +647,7 @@ def request_clarification(
     petition, new_state = _petition_step(
         user, petition, PetitionAction.REQUEST_CLARIFICATION, lock_version
     )
-    if not text.strip():
-        raise ValidationFailed(
-            _("Escriba qué debe aclarar el peticionario."),
-            errors={"text": [_("Este campo es obligatorio.")]},
-        )
+    _required(text, "text", _("Escriba qué debe aclarar el peticionario."))
     now = timezone.now()
     calendar = calendar_for(petition.organization_id)
     due = calendar.add_business_days(
@@ -793,11 +792,7 @@ def record_answer(
     petition, new_state = _petition_step(
         user, petition, PetitionAction.ANSWER, lock_version
     )
-    if not text.strip():
-        raise ValidationFailed(
-            _("Escriba la respuesta dada."),
-            errors={"text": [_("Este campo es obligatorio.")]},
-        )
+    _required(text, "text", _("Escriba la respuesta dada."))
     now = timezone.now()
     _save_petition(
         petition,
