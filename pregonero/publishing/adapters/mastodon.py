@@ -20,6 +20,7 @@ import html.parser
 import os
 import time
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -495,15 +496,14 @@ class MastodonAdapter(Adapter):
             headers=self._auth(),
         )
 
-    def recent_posts(self, limit: int = 50) -> list[RemotePost]:
+    def _own_statuses(self, limit: int) -> Iterator[dict[str, Any]]:
+        """The account's own statuses, newest first (no reblogs), at most
+        ``limit``, paged by ``max_id`` 40 at a time."""
         account_id = self.credentials.account_id or self.account().account_id
-        posts: list[RemotePost] = []
+        seen = 0
         max_id = ""
-        while len(posts) < limit:
-            params = {
-                "limit": str(min(40, limit - len(posts))),
-                "exclude_reblogs": "true",
-            }
+        while seen < limit:
+            params = {"limit": str(min(40, limit - seen)), "exclude_reblogs": "true"}
             if max_id:
                 params["max_id"] = max_id
             response = self.http.request(
@@ -515,18 +515,23 @@ class MastodonAdapter(Adapter):
             )
             page = response.json()
             if not page:
-                break
+                return
             for status in page:
-                posts.append(
-                    RemotePost(
-                        platform_id=str(status["id"]),
-                        text=html_to_text(str(status.get("content") or "")),
-                        created_at=parse_time(status.get("created_at")),
-                        permalink=str(status.get("url") or status.get("uri") or ""),
-                    )
-                )
+                if isinstance(status, dict) and seen < limit:
+                    seen += 1
+                    yield status
             max_id = str(page[-1]["id"])
-        return posts[:limit]
+
+    def recent_posts(self, limit: int = 50) -> list[RemotePost]:
+        return [
+            RemotePost(
+                platform_id=str(status["id"]),
+                text=html_to_text(str(status.get("content") or "")),
+                created_at=parse_time(status.get("created_at")),
+                permalink=str(status.get("url") or status.get("uri") or ""),
+            )
+            for status in self._own_statuses(limit)
+        ]
 
     def find_post(
         self, post: OutboundPost, since: datetime.datetime
@@ -676,29 +681,7 @@ class MastodonAdapter(Adapter):
 
     def recent_posts_with_metrics(self, limit: int = 50) -> list[PostSnapshot]:
         """The account's statuses carry their counts: one listing is enough."""
-        account_id = self.credentials.account_id or self.account().account_id
-        snapshots: list[PostSnapshot] = []
-        max_id = ""
-        while len(snapshots) < limit:
-            params = {
-                "limit": str(min(40, limit - len(snapshots))),
-                "exclude_reblogs": "true",
-            }
-            if max_id:
-                params["max_id"] = max_id
-            response = self.http.request(
-                "GET",
-                self._url(f"/api/v1/accounts/{account_id}/statuses"),
-                error_mapper=self._error,
-                headers=self._auth(),
-                params=params,
-            )
-            page = response.json()
-            if not page:
-                break
-            snapshots += [self._snapshot(s) for s in page if isinstance(s, dict)]
-            max_id = str(page[-1]["id"])
-        return snapshots[:limit]
+        return [self._snapshot(status) for status in self._own_statuses(limit)]
 
     def _verify(self, token: str) -> AccountInfo:
         response = self.http.request(
