@@ -388,6 +388,19 @@ def save_texts(
     return report
 
 
+def _move(
+    report: Report, expected: str, now: datetime.datetime, **updates: Any
+) -> None:
+    """Change the report from ``expected`` as read, or refuse: a conditional
+    UPDATE on its status and ``lock_version``, so two people deciding at once
+    never both succeed."""
+    updated = Report.objects.filter(
+        pk=report.pk, status=expected, lock_version=report.lock_version
+    ).update(**updates, lock_version=F("lock_version") + 1, updated_at=now)
+    if not updated:
+        raise ConflictError(_("Otra persona cambió el informe al mismo tiempo."))
+
+
 def submit_report(
     user: User, report: Report, *, lock_version: int | None = None
 ) -> Report:
@@ -410,17 +423,14 @@ def submit_report(
         )
     now = timezone.now()
     with transaction.atomic():
-        updated = Report.objects.filter(
-            pk=report.pk, status=ReportStatus.DRAFT, lock_version=report.lock_version
-        ).update(
+        _move(
+            report,
+            ReportStatus.DRAFT,
+            now,
             status=ReportStatus.SUBMITTED,
             submitted_by=user,
             submitted_at=now,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
         )
-        if not updated:
-            raise ConflictError(_("Otra persona cambió el informe al mismo tiempo."))
         record(
             user,
             "analytics.report.submitted",
@@ -464,19 +474,14 @@ def approve_report(user: User, report: Report) -> Report:
     report.approved_at = now
     rendered = {fmt: render_report(report, fmt) for fmt in STORED_FORMATS}
     with transaction.atomic():
-        updated = Report.objects.filter(
-            pk=report.pk,
-            status=ReportStatus.SUBMITTED,
-            lock_version=report.lock_version,
-        ).update(
+        _move(
+            report,
+            ReportStatus.SUBMITTED,
+            now,
             status=ReportStatus.APPROVED,
             approved_by=user,
             approved_at=now,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
         )
-        if not updated:
-            raise ConflictError(_("Otra persona cambió el informe al mismo tiempo."))
         hashes = {}
         for fmt, content in rendered.items():
             stored = ReportFile(
@@ -539,19 +544,14 @@ def return_report(user: User, report: Report, *, comment: str) -> Report:
         )
     now = timezone.now()
     with transaction.atomic():
-        updated = Report.objects.filter(
-            pk=report.pk,
-            status=ReportStatus.SUBMITTED,
-            lock_version=report.lock_version,
-        ).update(
+        _move(
+            report,
+            ReportStatus.SUBMITTED,
+            now,
             status=ReportStatus.DRAFT,
             submitted_by=None,
             submitted_at=None,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
         )
-        if not updated:
-            raise ConflictError(_("Otra persona cambió el informe al mismo tiempo."))
         record(user, "analytics.report.returned", report, {"comment": comment})
         values = {"title": report.title, "user": user, "comment": comment}
         notify(
