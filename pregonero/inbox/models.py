@@ -473,3 +473,89 @@ class IngestState(OrgScopedModel):
     class Meta:
         verbose_name = _("lectura de un canal")
         verbose_name_plural = _("lecturas de los canales")
+
+
+class ReplyState(models.TextChoices):
+    DRAFT = "draft", _("Borrador")
+    QUEUED = "queued", _("En cola")
+    SENDING = "sending", _("Enviando")
+    SENT = "sent", _("Enviada")
+    UNCONFIRMED = "unconfirmed", _("Sin confirmar")
+    FAILED = "failed", _("Fallida")
+
+
+class Reply(OrgScopedModel):
+    """Our answer to an inbound item, sent through the network's adapter exactly
+    once (the same rules as publications: claim by conditional UPDATE, an unknown
+    outcome becomes *sin confirmar* and is reconciled by reading the thread)."""
+
+    item = models.ForeignKey(
+        InboundItem,
+        on_delete=models.PROTECT,
+        related_name="replies",
+        verbose_name=_("mensaje"),
+    )
+    text = models.TextField(_("respuesta"))
+    private = models.BooleanField(_("mensaje privado"), default=False)
+    state = models.CharField(
+        _("estado"),
+        max_length=20,
+        choices=ReplyState.choices,
+        default=ReplyState.QUEUED,
+    )
+    idempotency_key = models.UUIDField(_("clave de idempotencia"), unique=True)
+    platform_id = models.CharField(_("id en la red"), max_length=200, blank=True)
+    permalink = models.URLField(_("enlace"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("enviada"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("escrita por"),
+    )
+    personal_data_confirmed = models.BooleanField(
+        _("confirmó que no hay datos personales"), default=False
+    )
+    as_petition_answer = models.BooleanField(
+        _("registrar como respuesta de la petición"), default=False
+    )
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    unconfirmed_at = models.DateTimeField(null=True, blank=True)
+    reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+    needs_review = models.BooleanField(default=False)
+    last_error = models.TextField(_("último error"), blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("respuesta")
+        verbose_name_plural = _("respuestas")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.state}"
+
+
+class ReplyAttempt(models.Model):
+    """One try at sending (or reconciling) a reply, kept as evidence."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="attempts")
+    kind = models.CharField(_("operación"), max_length=20, default="send")
+    outcome = models.CharField(_("resultado"), max_length=20)
+    started_at = models.DateTimeField(_("inicio"))
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    summary = models.CharField(_("detalle"), max_length=500, blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("intento de respuesta")
+        verbose_name_plural = _("intentos de respuesta")
+        ordering = ["reply", "started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reply_id} {self.outcome}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Finding", "find_personal_data", "describe"]
+__all__ = ["Finding", "describe", "find_personal_data"]
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,18 @@ def ingest_channel_task(channel_id: int) -> int:
     if channel is None:
         return 0
     return ingest_channel(channel).stored
+
+
+# Replies go with the publications' priority: a citizen waits on them.
+@task(priority=50)
+def send_reply_task(reply_id: int) -> str:
+    from .reply_actions import send_reply
+
+    return send_reply(reply_id).status
+
+
+@task(priority=40)
+def reconcile_reply_task(reply_id: int) -> str:
+    from .reply_actions import reconcile_reply
+
+    return reconcile_reply(reply_id).status

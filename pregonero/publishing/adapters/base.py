@@ -33,6 +33,7 @@ __all__ = [
     "MetricSample",
     "NetworkSettings",
     "OutboundPost",
+    "OutboundReply",
     "PostSnapshot",
     "RateLimited",
     "Receipt",
@@ -79,6 +80,20 @@ class OutboundPost:
     title: str = ""
     media: tuple[MediaRef, ...] = ()
     options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    """Our answer to one inbound entry (issue 6): a public reply under it, or a
+    private message to its author where the network allows one."""
+
+    text: str
+    idempotency_key: str
+    in_reply_to: str  # the entry's platform id
+    kind: str = "comment"  # the entry's kind (comment, mention, direct_message)
+    thread_key: str = ""  # the post or conversation the entry belongs to
+    author_handle: str = ""
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -376,6 +391,29 @@ class Adapter(ABC):
     def fetch_inbound(self, cursor: str) -> InboundPage:
         """Comments, mentions and messages after ``cursor`` ("" on the first run),
         oldest first, with the cursor to keep once they are stored."""
+        raise NotImplementedError
+
+    # -- replies (issue 6) ------------------------------------------------------------
+
+    # A public reply under the entry, a private message to its author; for a
+    # network that cannot send one of them, why (Spanish, shown in the editor).
+    supports_public_reply: ClassVar[bool] = False
+    supports_private_reply: ClassVar[bool] = False
+    reply_unavailable: ClassVar[object] = ""
+    private_reply_unavailable: ClassVar[object] = ""
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        """The reply's text against the network's rules (the post rules by default)."""
+        return self.validate(OutboundPost(text=reply.text, idempotency_key=""))
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """Send the reply; return its receipt or raise ``AdapterError``."""
+        raise NotImplementedError
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """Our reply read back from the thread (reconciliation), if it is there."""
         raise NotImplementedError
 
     # -- metrics (activity 15) ----------------------------------------------------

@@ -37,6 +37,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     Receipt,
     RemotePost,
@@ -233,6 +234,10 @@ class MastodonAdapter(Adapter):
     poll_attempts: int = 90
     supports_metrics = True
     inbound_kinds = ("comment", "mention", "direct_message")
+    # A reply is a status with ``in_reply_to_id``; a private one is a ``direct``
+    # status that mentions the author (Mastodon's direct messages).
+    supports_public_reply = True
+    supports_private_reply = True
 
     # -- URLs and limits ---------------------------------------------------------
 
@@ -768,6 +773,72 @@ class MastodonAdapter(Adapter):
             url=str(status.get("url") or status.get("uri") or ""),
             raw={"notification": str(notification.get("id") or "")},
         )
+
+    # -- replies (issue 6) -----------------------------------------------------------
+
+    def _reply_text(self, reply: OutboundReply) -> str:
+        handle = reply.author_handle.lstrip("@")
+        mention = f"@{handle}"
+        if handle and mention.lower() not in reply.text.lower():
+            return f"{mention} {reply.text}"
+        return reply.text
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        return self.validate(
+            OutboundPost(text=self._reply_text(reply), idempotency_key="")
+        )
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """``POST /api/v1/statuses`` with ``in_reply_to_id`` and the reply's
+        ``Idempotency-Key`` (a repeat within the hour returns the same status)."""
+        response = self.http.request(
+            "POST",
+            self._url("/api/v1/statuses"),
+            creates=True,
+            error_mapper=self._error,
+            headers={**self._auth(), "Idempotency-Key": reply.idempotency_key},
+            json={
+                "status": self._reply_text(reply),
+                "in_reply_to_id": reply.in_reply_to,
+                "visibility": "direct" if reply.private else "public",
+                "language": "es",
+            },
+        )
+        status = response.json()
+        return Receipt(
+            platform_id=str(status["id"]),
+            permalink=str(status.get("url") or status.get("uri") or ""),
+            published_at=parse_time(status.get("created_at"))
+            or datetime.datetime.now(datetime.UTC),
+        )
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """Our status among the replies under the entry
+        (``GET /api/v1/statuses/:id/context``, its descendants)."""
+        response = self.http.request(
+            "GET",
+            self._url(f"/api/v1/statuses/{reply.in_reply_to}/context"),
+            error_mapper=self._error,
+            headers=self._auth(),
+        )
+        own = self.credentials.account_id
+        wanted = comparable(self._reply_text(reply))
+        for status in (response.json() or {}).get("descendants") or []:
+            account = str((status.get("account") or {}).get("id") or "")
+            if own and account != own:
+                continue
+            if str(status.get("in_reply_to_id") or "") != reply.in_reply_to:
+                continue
+            if comparable(html_to_text(str(status.get("content") or ""))) == wanted:
+                return RemotePost(
+                    platform_id=str(status["id"]),
+                    text=html_to_text(str(status.get("content") or "")),
+                    created_at=parse_time(status.get("created_at")),
+                    permalink=str(status.get("url") or status.get("uri") or ""),
+                )
+        return None
 
     # -- errors ------------------------------------------------------------------
 

@@ -218,8 +218,8 @@ def status_json(app: SandboxApp, post: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": post["id"],
         "created_at": iso(post["created_at"]),
-        "in_reply_to_id": None,
-        "in_reply_to_account_id": None,
+        "in_reply_to_id": post.get("in_reply_to_id") or None,
+        "in_reply_to_account_id": post.get("in_reply_to_account_id") or None,
         "sensitive": False,
         "spoiler_text": "",
         "visibility": post["visibility"],
@@ -506,6 +506,7 @@ def register(app: SandboxApp) -> None:
             "media_ids": form.getlist("media_ids[]") or form.getlist("media_ids"),
             "visibility": form.get("visibility", "public"),
             "language": form.get("language", ""),
+            "in_reply_to_id": form.get("in_reply_to_id", ""),
         }
 
     def check_status(account_id: str, params: dict[str, Any]) -> Response | None:
@@ -575,6 +576,28 @@ def register(app: SandboxApp) -> None:
             problem = check_status(account_id, params)
             if problem is not None:
                 return problem
+            parent = str(params.get("in_reply_to_id") or "")
+            parent_account = ""
+            if parent:
+                # A reply: the status it answers must exist (a post or an
+                # inbound status), or Mastodon answers 404.
+                known = state.find_post(NETWORK, parent)
+                if known is not None and not known["deleted"]:
+                    parent_account = str(known["account_id"])
+                else:
+                    entry = next(
+                        (
+                            i
+                            for i in state.inbound.get(NETWORK, [])
+                            if i["id"] == parent
+                        ),
+                        None,
+                    )
+                    if entry is None:
+                        return error(404, "Record not found")
+                    parent_account = (
+                        f"2{zlib.crc32(str(entry['author']).encode()):017d}"
+                    )
             post = state.add_post(
                 NETWORK, account_id, str(params.get("status") or ""),
                 id=str(110_000_000_000_000_000 + int(state.new_id())),
@@ -582,6 +605,7 @@ def register(app: SandboxApp) -> None:
                 visibility=params.get("visibility") or "public",
                 language=params.get("language") or "es",
                 idempotency_key=key, application="Pregonero",
+                in_reply_to_id=parent, in_reply_to_account_id=parent_account,
             )  # fmt: skip
             for media_id in post["media_ids"]:
                 media = state.get_media(NETWORK, media_id)
@@ -619,6 +643,29 @@ def register(app: SandboxApp) -> None:
         if post is None or post["deleted"]:
             return json_response({"error": "Record not found"}, 404)
         return json_response(status_json(app, post))
+
+    @app.route(NETWORK, "/api/v1/statuses/<status_id>/context", ("GET",))
+    def status_context(request: Request, status_id: str) -> Response:
+        """The thread around a status: its replies (``descendants``), oldest first."""
+        if bearer(request):
+            caller = authenticate(request)
+            if isinstance(caller, Response):
+                return caller
+        known = state.find_post(NETWORK, status_id)
+        inbound_ids = {i["id"] for i in state.inbound.get(NETWORK, [])}
+        if (known is None or known["deleted"]) and status_id not in inbound_ids:
+            return error(404, "Record not found")
+        below: list[dict[str, Any]] = []
+        parents = {status_id}
+        for post in sorted(
+            state.live_posts(NETWORK), key=lambda p: (p["created_at"], int(p["id"]))
+        ):
+            if str(post.get("in_reply_to_id") or "") in parents:
+                below.append(post)
+                parents.add(post["id"])
+        return json_response(
+            {"ancestors": [], "descendants": [status_json(app, p) for p in below]}
+        )
 
     @app.route(NETWORK, "/api/v1/accounts/<account_id>/statuses")
     def account_statuses(request: Request, account_id: str) -> Response:

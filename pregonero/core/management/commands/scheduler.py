@@ -28,7 +28,9 @@ from pregonero.analytics.reports import draft_monthly_reports
 from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.inbox.alerts import retry_alert_emails, send_term_alerts
 from pregonero.inbox.ingest import ingest_due
+from pregonero.inbox.reply_actions import dispatch_replies
 from pregonero.lib.db import analyze_sqlite
+from pregonero.mailbox.actions import poll_due
 from pregonero.publishing.actions import (
     beat,
     dispatch_due,
@@ -61,6 +63,8 @@ def upkeep() -> dict[str, int]:
         "reports": draft_monthly_reports(),
         "petition_alerts": _petition_alerts_if_due(),
         "inbox": ingest_due(),
+        "mailbox": poll_due(),
+        "replies": dispatch_replies(),
     }
 
 
