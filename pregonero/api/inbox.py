@@ -18,8 +18,8 @@ from ninja import Router, Schema, Status
 from pregonero.accounts.models import User
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.core.models import Channel, Dependency
-from pregonero.inbox import actions
-from pregonero.inbox.models import InboundItem, Petition
+from pregonero.inbox import actions, reply_actions
+from pregonero.inbox.models import InboundItem, Petition, Reply
 from pregonero.inbox.permissions import visible_items
 from pregonero.inbox.reports import (
     export_csv,
@@ -397,6 +397,80 @@ def add_note(
             "created_at": note.created_at,
         },
     )
+
+
+class ReplyIn(Schema):
+    text: str
+    private: bool = False
+    # DAT-01: a public reply with personal data is refused unless this is true.
+    confirm_not_personal: bool = False
+    as_petition_answer: bool = False
+
+
+class ReplyOut(Schema):
+    id: int
+    text: str
+    private: bool
+    state: str
+    state_label: str
+    platform_id: str
+    permalink: str
+    sent_at: datetime.datetime | None
+    created_at: datetime.datetime
+    created_by: str
+    last_error: str
+
+
+def reply_out(reply: Reply) -> dict[str, Any]:
+    return {
+        "id": reply.pk,
+        "text": reply.text,
+        "private": reply.private,
+        "state": reply.state,
+        "state_label": str(reply.get_state_display()),
+        "platform_id": reply.platform_id,
+        "permalink": reply.permalink,
+        "sent_at": reply.sent_at,
+        "created_at": reply.created_at,
+        "created_by": str(reply.created_by),
+        "last_error": reply.last_error,
+    }
+
+
+@router.get(
+    "/inbox/items/{item_id}/replies",
+    response={200: list[ReplyOut], **ERRORS},
+    summary="Respuestas enviadas o en cola de un mensaje",
+)
+def list_replies(request: HttpRequest, item_id: int) -> list[dict[str, Any]]:
+    user = user_of(request)
+    item = _item(user, item_id)
+    return [
+        reply_out(r)
+        for r in Reply.objects.filter(
+            item=item, organization_id=user.organization_id
+        ).select_related("created_by")
+    ]
+
+
+@router.post(
+    "/inbox/items/{item_id}/replies",
+    response={201: ReplyOut, **ERRORS},
+    summary="Responder por la red (pública o privada), exactamente una vez",
+)
+def create_reply(
+    request: HttpRequest, item_id: int, payload: ReplyIn
+) -> Status[dict[str, Any]]:
+    user = user_of(request)
+    reply = reply_actions.create_reply(
+        user,
+        _item(user, item_id),
+        payload.text,
+        private=payload.private,
+        confirm_not_personal=payload.confirm_not_personal,
+        as_petition_answer=payload.as_petition_answer,
+    )
+    return Status(201, reply_out(reply))
 
 
 class PetitionIn(Schema):

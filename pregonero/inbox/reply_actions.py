@@ -119,7 +119,11 @@ def personal_data_error(findings: list[Finding]) -> ValidationFailed:
             "expresamente."
         )
         % {"found": describe(findings)},
-        errors={"text": [_("Datos personales en una respuesta pública.")]},
+        errors={
+            "text": [_("Datos personales en una respuesta pública.")],
+            # Where each finding is (start-end, kind), for the editor to mark it.
+            "personal_data": [f"{f.start}-{f.end} {f.kind}" for f in findings],
+        },
     )
 
 

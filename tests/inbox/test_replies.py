@@ -204,3 +204,38 @@ def test_networks_without_replies_say_why(world: World) -> None:
     assert not options.public and "no puede responder" in options.reason
     with pytest.raises(ValidationFailed):
         reply_actions.create_reply(world.writer, item, "Hola")
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_api_reply_refuses_personal_data_with_spans_then_lists(
+    world: World, other_world: World, training: SandboxServer, masto: Channel
+) -> None:
+    from tests.inbox.test_views_api import api
+
+    item = citizen_comment(masto, training)
+    url = f"/api/v1/inbox/items/{item.pk}/replies"
+    text = "Escríbanos a ana.perez@gmail.com, vecina."
+    refused = api(world, world.writer).post(
+        url, {"text": text}, content_type="application/json"
+    )
+    assert refused.status_code == 422
+    body = refused.json()
+    assert "ana.perez@gmail.com" in str(body)
+    assert f"{text.index('ana')}-{text.index(',')} email" in str(body)
+    ok = api(world, world.writer).post(
+        url, {"text": "Abren el 15 de marzo."}, content_type="application/json"
+    )
+    assert ok.status_code == 201 and ok.json()["state"] == "queued"
+    listed = api(world, world.auditor).get(url)
+    assert listed.status_code == 200 and [r["state"] for r in listed.json()] == [
+        "queued"
+    ]
+    assert (
+        api(world, world.auditor)
+        .post(url, {"text": "Hola"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert api(other_world, other_world.writer).get(url).status_code == 404
