@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pregonero.publishing",
     "pregonero.analytics",
     "pregonero.inbox",
+    "pregonero.mailbox",
     "pregonero.checks",
     "pregonero.api",
     "pregonero.core.admin_apps.PregoneroAdminConfig",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("publicaciones/", include("pregonero.publishing.urls")),
     path("encargos/", include("pregonero.accounts.urls")),
     path("estadisticas/", include("pregonero.analytics.urls")),
+    path("bandeja/buzon/", include("pregonero.mailbox.urls")),
     path("bandeja/", include("pregonero.inbox.urls")),
     path("webhooks/meta/", inbox_webhooks.meta, name="webhook_meta"),
     path("api/v1/", api.urls),
