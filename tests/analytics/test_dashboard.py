@@ -465,3 +465,22 @@ def test_api_permission_and_isolation(fig: World, other_world: World) -> None:
         "/api/v1/metrics/posts", {"start": "2026-10-01", "end": "2026-10-31"}, **headers
     ).json()
     assert body["count"] == 0
+
+
+def test_values_follow_their_post_and_protect_their_channel(fig: World) -> None:
+    """The values carry no database constraints (bulk imports); Django's
+    ``on_delete`` keeps them consistent: deleting a post deletes its values, and
+    a channel with values cannot be deleted."""
+    from django.db.models import ProtectedError
+
+    w = fig
+    doomed = post(w, w.fb, "doomed", datetime.datetime(2026, 10, 20, 9, tzinfo=BOGOTA))
+    value(w, w.fb, "post_reactions_by_type_total", D(2026, 10, 21), 7, post=doomed)
+    value(w, w.fb, "post_reactions_by_type_total", D(2026, 10, 28), 9, post=doomed)
+    assert MetricValue.objects.filter(post=doomed).count() == 2
+    doomed_pk = doomed.pk
+    doomed.delete()
+    assert not MetricValue.objects.filter(post_id=doomed_pk).exists()
+    with pytest.raises(ProtectedError):
+        w.fb.delete()
+    assert MetricValue.objects.filter(channel=w.fb).exists()
