@@ -190,3 +190,54 @@ class ItemForm(StyledFormMixin, forms.Form):
 
 
 STATE_FILTERS = [*ItemState.choices, ("unanswered", _("Sin responder"))]
+
+
+class ReplyForm(StyledFormMixin, forms.Form):
+    """The reply editor: the text, a plantilla to insert, public or private,
+    and the DAT-01 confirmation."""
+
+    text = forms.CharField(
+        label=_("Respuesta"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    template = forms.ChoiceField(
+        label=_("Respuesta guardada (plantilla)"), required=False
+    )
+    private = forms.TypedChoiceField(
+        label=_("¿Cómo responder?"),
+        choices=[("0", _("Respuesta pública")), ("1", _("Mensaje privado"))],
+        coerce=lambda v: v == "1",
+        initial="0",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    confirm_not_personal = forms.BooleanField(
+        label=_(
+            "Confirmo que los datos marcados no son datos personales (por ejemplo, "
+            "la línea o la sede de la entidad)."
+        ),
+        required=False,
+    )
+    as_petition_answer = forms.BooleanField(
+        label=_(
+            "Registrar esta respuesta como la respuesta de la petición (evidencia)"
+        ),
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        templates: list[tuple[str, str]],
+        private_allowed: bool,
+        public_allowed: bool,
+        petition: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", "—"), *templates]  # type: ignore[attr-defined]
+        if not (private_allowed and public_allowed):
+            del self.fields["private"]
+        if not petition:
+            del self.fields["as_petition_answer"]

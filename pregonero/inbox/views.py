@@ -24,7 +24,7 @@ from pregonero.core.forms import apply_domain_error
 from pregonero.core.models import Channel, NetworkKind
 from pregonero.core.viewutils import AuthedHttpRequest, get_for_org, paginate
 
-from . import actions, ingest
+from . import actions, ingest, reply_actions
 from .deadlines import BusinessCalendar
 from .forms import (
     STATE_FILTERS,
@@ -39,12 +39,14 @@ from .forms import (
     PetitionDataForm,
     RadicadoForm,
     ReferForm,
+    ReplyForm,
     RespondedForm,
     TriageForm,
 )
 from .holidays_calendar import calendar_for
 from .models import InboundItem, Petition, SavedReply
 from .permissions import inbox_staff, visible_items
+from .personal_data import KIND_LABELS, find_personal_data
 from .reports import export_csv, export_xlsx, mask_contact, mask_document, mask_text
 from .workflow import ItemKind, ItemState, PetitionState, Typology, actions_from
 
@@ -285,6 +287,11 @@ def _detail_context(
         "timeline": timeline_for(item),
         "nav": "inbox",
     }
+    context["replies"] = item.replies.select_related("created_by")
+    if manage and item.channel_id:
+        reply_form, options = _reply_form(item)
+        context["reply_form"] = bound.get("reply") or reply_form
+        context["reply_options"] = options
     if manage:
         context["saved_replies"] = SavedReply.objects.for_org(org_id).filter(
             active=True
@@ -415,6 +422,8 @@ def item_post(request: AuthedHttpRequest, pk: int, what: str) -> HttpResponse:
             if form.is_valid():
                 actions.add_note(user, item, form.cleaned_data["text"])
                 done = _("Nota agregada.")
+        elif what == "reply":
+            form, done = _reply_post(user, item, post)
         elif what == "responded":
             form = RespondedForm(post)
             if form.is_valid():
@@ -425,7 +434,7 @@ def item_post(request: AuthedHttpRequest, pk: int, what: str) -> HttpResponse:
             done = _("Petición actualizada.")
     except DomainError as exc:
         apply_domain_error(form, exc)
-    if form.is_valid() and not form.errors:
+    if form.is_valid() and not form.errors and done:
         messages.success(request, done)
         return redirect("inbox:item_detail", pk)
     item = get_for_org(
@@ -437,7 +446,89 @@ def item_post(request: AuthedHttpRequest, pk: int, what: str) -> HttpResponse:
     )
     context = _detail_context(request, item, {what: form})
     context["error_form"] = what
-    return render(request, "inbox/item_detail.html", context, status=422)
+    if what == "reply":
+        context["reply_marks"] = getattr(form, "personal_marks", None)
+    status = 200 if what == "reply" and not form.errors else 422
+    return render(request, "inbox/item_detail.html", context, status=status)
+
+
+def _reply_form(
+    item: InboundItem, data: Any = None, **kwargs: Any
+) -> tuple[ReplyForm, reply_actions.ReplyOptions]:
+    options = reply_actions.reply_options(item)
+    templates = [
+        (str(r.pk), r.title)
+        for r in SavedReply.objects.for_org(item.organization_id).filter(active=True)
+    ]
+    form = ReplyForm(
+        data,
+        templates=templates,
+        private_allowed=options.private,
+        public_allowed=options.public,
+        petition=getattr(item, "petition", None) is not None,
+        **kwargs,
+    )
+    return form, options
+
+
+def _reply_post(user: Any, item: InboundItem, post: Any) -> tuple[ReplyForm, str]:
+    """Insert a plantilla (the form comes back with it, nothing is sent) or queue
+    the reply; a refusal keeps the text and marks the personal data found."""
+    form, options = _reply_form(item, post)
+    if not form.is_valid():
+        return form, ""
+    d = form.cleaned_data
+    if "insert" in post:
+        saved = (
+            SavedReply.objects.for_org(item.organization_id)
+            .filter(pk=d["template"] or 0, active=True)
+            .first()
+        )
+        text = d["text"]
+        if saved is not None:
+            text = f"{text}\n{saved.body}".strip() if text else saved.body
+        data = post.copy()
+        data["text"] = text
+        data["template"] = ""
+        form, _options = _reply_form(item, data)
+        form.is_valid()
+        return form, ""
+    private = d.get("private", not options.public)
+    text = d["text"]
+    try:
+        reply_actions.create_reply(
+            user,
+            item,
+            d["text"],
+            private=bool(private),
+            confirm_not_personal=d["confirm_not_personal"],
+            as_petition_answer=d.get("as_petition_answer", False),
+        )
+    except DomainError as exc:
+        spans = exc.errors.pop("personal_data", None)
+        apply_domain_error(form, exc)
+        if spans:
+            # DAT-01: the whole reason (move to private or confirm) and the text
+            # with each finding marked.
+            form.add_error(None, exc.message)
+            form.personal_marks = marked_segments(text)  # type: ignore[attr-defined]
+        return form, ""
+    return form, _("Respuesta en cola: se enviará por la red en unos segundos.")
+
+
+def marked_segments(text: str) -> list[tuple[str, str]]:
+    """The text cut into (piece, kind) with kind "" for plain text: the template
+    marks the personal data with <mark> (autoescaped, never marked safe)."""
+    segments: list[tuple[str, str]] = []
+    at = 0
+    for finding in find_personal_data(text):
+        if finding.start > at:
+            segments.append((text[at : finding.start], ""))
+        segments.append((finding.text, str(KIND_LABELS[finding.kind])))
+        at = finding.end
+    if at < len(text):
+        segments.append((text[at:], ""))
+    return segments
 
 
 def _petition_post(user: Any, item: InboundItem, what: str, post: Any) -> forms.Form:

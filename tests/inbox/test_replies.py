@@ -239,3 +239,46 @@ def test_api_reply_refuses_personal_data_with_spans_then_lists(
         == 403
     )
     assert api(other_world, other_world.writer).get(url).status_code == 404
+
+
+# ---------------------------------------------------------------- the reply editor
+
+
+def test_editor_inserts_a_plantilla_marks_personal_data_and_keeps_the_text(
+    world: World, other_world: World, training: SandboxServer, masto: Channel
+) -> None:
+    from pregonero.inbox.models import SavedReply
+
+    item = citizen_comment(masto, training)
+    saved = SavedReply.objects.create(
+        organization=world.org, title="Inscripciones", body="Abren el 15 de marzo."
+    )
+    client = world.client(world.writer)
+    page = client.get(f"/bandeja/{item.pk}/")
+    assert page.status_code == 200 and "Responder por la red" in page.content.decode()
+    url = f"/bandeja/{item.pk}/reply/"
+    inserted = client.post(
+        url, {"text": "Hola <b>vecina</b>.", "template": saved.pk, "insert": "1"}
+    )
+    html = inserted.content.decode()
+    assert inserted.status_code == 200 and not Reply.objects.exists()
+    assert "Hola &lt;b&gt;vecina&lt;/b&gt;.\nAbren el 15 de marzo." in html
+    refused = client.post(
+        url, {"text": "<i>Llámela</i> al 310 555 1234", "private": "0"}
+    )
+    html = refused.content.decode()
+    assert refused.status_code == 422 and not Reply.objects.exists()
+    assert "<mark" in html and "310 555 1234</mark>" in html
+    assert "&lt;i&gt;Llámela&lt;/i&gt;" in html and "<i>Llámela" not in html
+    private = client.post(url, {"text": "Llámela al 310 555 1234", "private": "1"})
+    assert private.status_code == 302
+    assert Reply.objects.get().private
+    assert world.client(world.auditor).post(url, {"text": "x"}).status_code in (
+        403,
+        422,
+    )
+    assert Reply.objects.count() == 1
+    assert (
+        other_world.client(other_world.writer).get(f"/bandeja/{item.pk}/").status_code
+        == 404
+    )
