@@ -93,6 +93,9 @@ def reply_options(item: InboundItem) -> ReplyOptions:
             "escribir por un canal privado."
         ) % {"channel": _channel(item).name}
     public = cls.supports_public_reply and item.kind != ItemKind.DIRECT_MESSAGE
+    if not public and not cls.supports_private_reply:
+        # A private message on a network that cannot send one from Pregonero.
+        return ReplyOptions(False, False, reason=private_reason)
     return ReplyOptions(
         public, cls.supports_private_reply, private_reason=private_reason
     )

@@ -282,3 +282,69 @@ def test_editor_inserts_a_plantilla_marks_personal_data_and_keeps_the_text(
         other_world.client(other_world.writer).get(f"/bandeja/{item.pk}/").status_code
         == 404
     )
+
+
+# ---------------------------------------------------------------- Facebook
+
+
+def facebook_comment(world: World, sandbox: SandboxServer) -> InboundItem:
+    from pregonero.publishing.sandbox_server.meta import PAGE_ID
+
+    channel = connect(world, sandbox, NetworkKind.FACEBOOK, PAGE_ID)
+    post_id = f"{PAGE_ID}_{sandbox.state.new_id()}"
+    sandbox.state.add_post("facebook", PAGE_ID, "Subsidios 2026", id=post_id)
+    entry = inbound.add(
+        sandbox.state, "facebook", PAGE_ID, "comment", "¿Y para Bosa?",
+        post_id=post_id, author="vecina",
+    )  # fmt: skip
+    return receive(
+        channel,
+        platform_id=f"{post_id.split('_')[-1]}_{entry['id']}",
+        thread_key=post_id,
+        kind=ItemKind.COMMENT,
+        received_at=timezone.now(),
+    )
+
+
+def test_facebook_comment_reply_exactly_once_under_a_timeout(
+    world: World, training: SandboxServer, settings: Any
+) -> None:
+    settings.PREGONERO_HTTP_TIMEOUT = 0.5
+    item = facebook_comment(world, training)
+    training.state.inject(
+        Fault(kind="timeout_after_commit", network="facebook", method="POST",
+              path=f"/facebook/v26.0/{item.platform_id}/comments", hang_seconds=1.5)
+    )  # fmt: skip
+    reply = reply_actions.create_reply(world.writer, item, "Sí, también en Bosa.")
+    assert reply_actions.send_reply(reply.pk).status == "unknown"
+    assert reply_actions.dispatch_replies() == 1  # reconciliation handed out
+    reply.refresh_from_db()
+    assert reply.state == ReplyState.SENT
+    sent = training.state.live_posts("facebook:replies")
+    assert len(sent) == 1 and sent[0]["id"] == reply.platform_id
+    assert sent[0]["parent_id"] == item.platform_id
+
+
+def test_facebook_reply_errors_and_no_messenger(
+    world: World, training: SandboxServer
+) -> None:
+    item = facebook_comment(world, training)
+    training.state.inject(
+        Fault(kind="status", network="facebook", method="POST", status=400,
+              code="190:460", path=f"/facebook/v26.0/{item.platform_id}/comments",
+              message="Error validating access token")
+    )  # fmt: skip
+    reply = reply_actions.create_reply(world.writer, item, "Sí, también en Bosa.")
+    assert reply_actions.send_reply(reply.pk).status == "failed"
+    reply.refresh_from_db()
+    assert reply.state == ReplyState.FAILED and reply.last_error
+    dm = receive(
+        item.channel,
+        kind=ItemKind.DIRECT_MESSAGE,
+        thread_key="dm:7",
+        received_at=timezone.now(),
+    )
+    options = reply_actions.reply_options(dm)
+    assert not options.public and not options.private and "Messenger" in options.reason
+    with pytest.raises(ValidationFailed):
+        reply_actions.create_reply(world.writer, dm, "Hola", private=True)

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .base import (
     AccountInfo,
@@ -24,6 +25,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     Receipt,
     RemotePost,
@@ -123,11 +125,18 @@ class FacebookAdapter(GraphAdapter):
             "publish_video",
             "pages_read_user_content",
             "pages_messaging",
+            "pages_manage_engagement",
         ),
     )
     poll_interval = 3.0
     max_polls = 60
     supports_metrics = True
+    supports_public_reply = True
+    private_reply_unavailable = _lazy(
+        "Pregonero todavía no envía mensajes privados por Messenger: responda en "
+        "público sin datos personales, o responda el mensaje en la bandeja de "
+        "Meta y márquelo como respondido."
+    )
     inbound_kinds = ("comment", "direct_message")
     metrics_window_days = 90  # since/until at most 90 days apart (§1.7)
     metrics_history_days = 730  # only the last two years
@@ -520,6 +529,65 @@ class FacebookAdapter(GraphAdapter):
                 )
         ordered = sorted(entries.values(), key=lambda e: e.received_at)
         return InboundPage(ordered, dump_cursor(newest))
+
+    # -- replies (issue 6) -----------------------------------------------------------
+
+    def _reply_text_issues(self, reply: OutboundReply) -> list[ValidationIssue]:
+        return self.validate(OutboundPost(text=reply.text, idempotency_key=""))
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        return self._reply_text_issues(reply)
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """A public reply under the comment: ``POST /{comment-id}/comments``
+        (reference §1.6, ``pages_manage_engagement``). Graph takes no
+        idempotency key: an unknown outcome is reconciled by ``find_reply``."""
+        if reply.private:
+            raise ContentRejected(
+                _(
+                    "Pregonero todavía no envía mensajes privados por Messenger; "
+                    "responda en público sin datos personales."
+                ),
+                code="private_unavailable",
+            )
+        data = self.call(
+            "POST",
+            self.graph_url(reply.in_reply_to, "comments"),
+            creates=True,
+            data={"message": reply.text},
+        )
+        reply_id = str(data["id"])
+        return Receipt(
+            platform_id=reply_id,
+            permalink=f"{self.network.web_url.rstrip('/')}/{reply_id}",
+            published_at=_now(),
+        )
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """The Page's reply with our text among the replies under the comment
+        (``GET /{comment-id}/comments``)."""
+        page_id = self.credentials.account_id
+        wanted = " ".join(reply.text.split())
+        for row in self.all_pages(
+            self.graph_url(reply.in_reply_to, "comments"),
+            {
+                "fields": "id,message,created_time,from,permalink_url",
+                "filter": "stream",
+            },
+        ):
+            author = str((row.get("from") or {}).get("id") or "")
+            if page_id and author != page_id:
+                continue
+            if " ".join(str(row.get("message") or "").split()) == wanted:
+                return RemotePost(
+                    platform_id=str(row["id"]),
+                    text=str(row.get("message") or ""),
+                    created_at=parse_graph_time(row.get("created_time")),
+                    permalink=str(row.get("permalink_url") or ""),
+                )
+        return None
 
     # -- metrics ---------------------------------------------------------------------
 

@@ -920,8 +920,73 @@ def _citizen_id(handle: str) -> str:
 def _register_inbound(app: SandboxApp) -> None:
     state = app.state
 
+    def page_comment(comment_id: str) -> dict[str, Any] | None:
+        """A citizen's comment on a Page post, by its Graph id
+        (``<post>_<comment>``), or one of the Page's replies under it."""
+        number = comment_id.split("_")[-1]
+        with state.lock:
+            for item in state.inbound.get(PREFIX, []):
+                if item["kind"] == "comment" and item["id"] == number:
+                    return item
+        return None
+
+    def reply_row(reply: dict[str, Any]) -> dict[str, Any]:
+        page = _page(app, reply["account_id"]) or {}
+        return {
+            "id": reply["id"],
+            "message": reply["text"],
+            "created_time": graph_time(reply["created_at"]),
+            "from": {"id": reply["account_id"], "name": page.get("name", "")},
+            "parent": {"id": reply["parent_id"]},
+            "permalink_url": app.url(f"/{PREFIX}/web/{reply['id']}"),
+        }
+
+    @app.route(PREFIX, "/<version>/<comment_id>/comments", ("POST",))
+    def reply_to_comment(request: Request, version: str, comment_id: str) -> Response:
+        """A reply to a comment (reference §1.6): ``message`` → ``{"id"}``;
+        needs ``pages_manage_engagement``."""
+        item = page_comment(comment_id)
+        if item is None:
+            return _missing(app, comment_id, "post")
+        record = _check_token(
+            app, request, {str(item["account_id"])}, "pages_manage_engagement"
+        )
+        if isinstance(record, Response):
+            return record
+        message = request.values.get("message", "")
+        if not message.strip():
+            return app.error(
+                PREFIX,
+                400,
+                "100",
+                "(#100) Requires one of the params: message, attachment_url",
+            )
+        if len(message) > TEXT_LIMIT:
+            return app.error(PREFIX, 400, "100", "(#100) Param message is too long.")
+        reply = state.add_post(
+            f"{PREFIX}:replies", str(item["account_id"]), message,
+            id=f"{comment_id.split('_')[0]}_{state.new_id()}", parent_id=comment_id,
+        )  # fmt: skip
+        return json_response({"id": reply["id"]})
+
     @app.route(PREFIX, "/<version>/<object_id>/comments")
     def comments(request: Request, version: str, object_id: str) -> Response:
+        if state.find_post(PREFIX, object_id) is None:
+            item = page_comment(object_id)
+            if item is not None:
+                # The replies under a comment (the Page's own, in this sandbox).
+                record = _check_token(app, request, {str(item["account_id"]), USER_ID})
+                if isinstance(record, Response):
+                    return record
+                rows = [
+                    reply_row(r)
+                    for r in state.live_posts(f"{PREFIX}:replies")
+                    if r["parent_id"] == object_id
+                ]
+                page, paging = _cursor_page(request, rows)
+                return json_response(
+                    {"data": [_pick(r, request) for r in page], "paging": paging}
+                )
         post = state.find_post(PREFIX, object_id)
         network, account = PREFIX, ""
         if post is not None:
