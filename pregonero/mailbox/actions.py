@@ -268,6 +268,20 @@ def store_message(
         log.detail = exc.message
         log.save()
         return log, False
+    except (ValueError, LookupError, UnicodeError) as exc:
+        # A malformed message (an unknown charset, broken headers) must not stop
+        # the mailbox: it is logged as rejected and left on the server.
+        logger.warning(
+            "mailbox %s: unreadable message %s: %s", mailbox.pk, message.uid, exc
+        )
+        log.pk = None
+        log.need_id = log.item_id = None
+        log.outcome = Outcome.REJECTED
+        log.detail = _("Pregonero no pudo leer este correo (%(detail)s).") % {
+            "detail": exc.__class__.__name__
+        }
+        log.save()
+        return log, False
 
 
 # ---------------------------------------------------------------- a run

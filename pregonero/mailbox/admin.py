@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pregonero.core.admin import OrgAdmin, readonly
 from pregonero.core.adminsite import org_id
 
-from .models import Mailbox, MailboxRule, ProcessedMessage
+from .models import Mailbox, MailboxRule, ProcessedMessage, RuleAction
 
 
 class MailboxForm(forms.ModelForm):
@@ -37,6 +37,19 @@ class MailboxForm(forms.ModelForm):
             "default_dependency",
             "registered_as",
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("default_action") == RuleAction.NEED and not data.get(
+            "default_dependency"
+        ):
+            self.add_error(
+                "default_dependency",
+                _("Elija la dependencia de las necesidades que llegan por correo."),
+            )
+        if not self.instance.password_encrypted and not data.get("password"):
+            self.add_error("password", _("Escriba la contraseña del buzón."))
+        return data
 
     def save(self, commit: bool = True) -> Any:
         if self.cleaned_data.get("password"):

@@ -429,3 +429,45 @@ def test_read_now_button_is_audited_and_refused_to_a_liaison(
         reverse("mailbox:read_now", args=[mailbox.pk])
     )
     assert response.status_code == 403
+
+
+def test_a_malformed_message_does_not_stop_the_mailbox(
+    dovecot: Dovecot, account: str, mailbox: Mailbox
+) -> None:
+    broken = (
+        b"From: Vecino <vecino@example.org>\r\nSubject: Roto\r\n"
+        b"Message-ID: <roto@example.org>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=no-existe-9\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\nTexto \xe1\xe9\r\n"
+    )
+    deliver(dovecot, account, broken, mail("Sano"))
+    result = poll(mailbox)
+    assert result.error == "" and result.read == 2
+    assert (
+        InboundItem.objects.count()
+        + ProcessedMessage.objects.filter(outcome=Outcome.REJECTED).count()
+        == 2
+    )
+    assert poll(mailbox).read == 0
+
+
+def test_the_admin_form_asks_for_a_password_and_a_dependency(
+    world: World, dovecot: Dovecot
+) -> None:
+    form = MailboxForm(
+        {
+            "name": "redessociales@cvp",
+            "host": "127.0.0.1",
+            "port": dovecot.port,
+            "security": Security.NONE,
+            "username": "redes200",
+            "folder": "INBOX",
+            "default_action": RuleAction.NEED,
+        },
+        instance=Mailbox(organization=world.org),
+    )
+    assert not form.is_valid()
+    assert set(form.errors) == {"password", "default_dependency"}
+    page = world.client(world.admin).get(reverse("admin:mailbox_mailbox_add"))
+    assert page.status_code == 200
+    assert 'type="password"' in page.content.decode()
