@@ -29,13 +29,13 @@ from pregonero.core.errors import ValidationFailed
 from pregonero.core.models import Channel
 from pregonero.publishing.actions import (
     _usable_connection,
+    abandoned_claims,
     backoff_seconds,
     worker_name,
 )
 from pregonero.publishing.adapters.base import Adapter, OutboundReply
 from pregonero.publishing.adapters.errors import AdapterError, AuthError
 from pregonero.publishing.channels import token_rejected
-from pregonero.publishing.models import Heartbeat
 from pregonero.publishing.networks import (
     adapter_class,
     adapter_for,
@@ -524,24 +524,9 @@ def dispatch_replies(now: datetime.datetime | None = None) -> int:
 
     now = now or timezone.now()
     count = 0
-    dead_after = datetime.timedelta(seconds=settings.PREGONERO_WORKER_DEAD_SECONDS)
-    alive = set(
-        Heartbeat.objects.filter(
-            kind="worker", seen_at__gte=now - dead_after
-        ).values_list("name", flat=True)
-    )
-    hard_limit = now - datetime.timedelta(
-        seconds=settings.PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS
-    )
-    for reply in Reply.objects.filter(
-        state=ReplyState.SENDING, claimed_at__lt=now - dead_after
-    ).select_related("item"):
-        if (
-            reply.claimed_by in alive
-            and reply.claimed_at
-            and reply.claimed_at > hard_limit
-        ):
-            continue
+    for reply in abandoned_claims(
+        Reply.objects.filter(state=ReplyState.SENDING).select_related("item"), now
+    ):
         with transaction.atomic():
             if Reply.objects.filter(
                 pk=reply.pk, state=ReplyState.SENDING, claimed_at=reply.claimed_at

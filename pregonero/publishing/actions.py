@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -1051,6 +1051,34 @@ def _notify_failure(publication: Publication, message: str) -> None:
 # ---------------------------------------------------------------- unknown outcomes
 
 
+def abandoned_claims[M: Model](claimed: QuerySet[M], now: datetime.datetime) -> list[M]:
+    """The rows of ``claimed`` (a model with ``claimed_by`` and ``claimed_at``)
+    whose claim was lost: its worker has not beaten for
+    ``PREGONERO_WORKER_DEAD_SECONDS``, or the call has lasted beyond
+    ``PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS`` (a thread stuck or lost inside a
+    live process). A live worker otherwise keeps its claim."""
+    dead_after = datetime.timedelta(seconds=settings.PREGONERO_WORKER_DEAD_SECONDS)
+    alive = set(
+        Heartbeat.objects.filter(
+            kind="worker", seen_at__gte=now - dead_after
+        ).values_list("name", flat=True)
+    )
+    hard_limit = now - datetime.timedelta(
+        seconds=settings.PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS
+    )
+    lost = []
+    for row in claimed.filter(claimed_at__lt=now - dead_after):
+        claim: Any = row
+        if (
+            claim.claimed_by in alive
+            and claim.claimed_at
+            and claim.claimed_at > hard_limit
+        ):
+            continue
+        lost.append(row)
+    return lost
+
+
 def reap_lost_claims(now: datetime.datetime | None = None) -> int:
     """Publications whose worker died mid-call become *sin confirmar*.
 
@@ -1059,27 +1087,13 @@ def reap_lost_claims(now: datetime.datetime | None = None) -> int:
     the network received the post is unknown, so it is reconciled, never resent.
     """
     now = now or timezone.now()
-    dead_after = datetime.timedelta(seconds=settings.PREGONERO_WORKER_DEAD_SECONDS)
-    alive = set(
-        Heartbeat.objects.filter(
-            kind="worker", seen_at__gte=now - dead_after
-        ).values_list("name", flat=True)
-    )
     count = 0
-    hard_limit = now - datetime.timedelta(
-        seconds=settings.PREGONERO_PUBLISH_CLAIM_LIMIT_SECONDS
-    )
-    for publication in Publication.objects.filter(
-        status=PublicationStatus.PUBLISHING, claimed_at__lt=now - dead_after
-    ).select_related("channel"):
-        # A live worker keeps its claim, unless the call has lasted beyond any
-        # upload's reason (a thread stuck or lost inside a live process).
-        if (
-            publication.claimed_by in alive
-            and publication.claimed_at
-            and publication.claimed_at > hard_limit
-        ):
-            continue
+    for publication in abandoned_claims(
+        Publication.objects.filter(status=PublicationStatus.PUBLISHING).select_related(
+            "channel"
+        ),
+        now,
+    ):
         with transaction.atomic():
             if not Publication.objects.filter(
                 pk=publication.pk,
