@@ -105,6 +105,8 @@ class TriageOut(Schema):
 
 class ItemOut(ItemSummary):
     author_name: str
+    # DAT-01: when the content was anonymised for its retention period.
+    anonymised_at: datetime.datetime | None
     conversation_id: int | None
     thread_key: str | None
     lock_version: int
@@ -180,6 +182,7 @@ def item_out(item: InboundItem, user: User) -> dict[str, Any]:
         "petition_number": petition.number if petition else None,
         "due_date": petition.due_date if petition else None,
         "author_name": item.author_name,
+        "anonymised_at": item.anonymised_at,
         "conversation_id": item.conversation_id,
         "thread_key": item.conversation.thread_key if item.conversation else None,
         "lock_version": item.lock_version,

@@ -36,6 +36,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "inbox.item.assigned": _("Mensaje asignado"),
     "inbox.item.note_added": _("Nota interna agregada"),
     "inbox.item.responded": _("Primera respuesta registrada"),
+    "inbox.item.anonymised": _(
+        "Contenido anonimizado por el plazo de conservación (Ley 1581 de 2012)"
+    ),
+    "inbox.reply.resolved": _("Respuesta sin confirmar resuelta por una persona"),
     "inbox.petition.opened": _("Petición abierta con su término legal"),
     "inbox.petition.radicado_set": _("Radicado de Bogotá te escucha registrado"),
     "inbox.petition.updated": _("Datos de la petición modificados"),

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from pregonero.core.admin import OrgAdmin, readonly
 from pregonero.core.adminsite import org_id
@@ -47,6 +48,33 @@ class SavedReplyAdmin(OrgAdmin):
 @admin.register(InboxSettings)
 class InboxSettingsAdmin(OrgAdmin):
     list_display = ("organization", "citizen_service_email", "first_response_days")
+    fieldsets = (
+        (
+            _("Atención"),
+            {
+                "fields": (
+                    "citizen_service_email",
+                    "first_response_days",
+                    "office_closes_at",
+                )
+            },
+        ),
+        (
+            _("Conservación de los datos (Ley 1581 de 2012)"),
+            {
+                "description": _(
+                    "Pasado cada plazo, el autor, el texto y los datos personales "
+                    "del mensaje se anonimizan solos; las fechas, la tipología y los "
+                    "términos se conservan para las estadísticas."
+                ),
+                "fields": (
+                    "retention_interaction_months",
+                    "retention_not_applicable_months",
+                    "retention_petition_months",
+                ),
+            },
+        ),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         organization_id = org_id(request)

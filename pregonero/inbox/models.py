@@ -50,6 +50,32 @@ class InboxSettings(models.Model):
             "Lo que llega después de esta hora se entiende recibido el día hábil siguiente."
         ),
     )
+    # DAT-01 / Ley 1581 de 2012 (issue 6 §4): how long the content of an item is
+    # kept before the scheduler anonymises it (0 = never). REC-01 leaves the TRD
+    # values to Gestión Documental; these defaults are conservative placeholders.
+    retention_interaction_months = models.PositiveSmallIntegerField(
+        _("meses de conservación de las interacciones"),
+        default=24,
+        help_text=_(
+            "Contados desde el recibo; incluye los mensajes que nunca se "
+            "clasificaron. Pasado el plazo, el autor y el texto se anonimizan. "
+            "0 = no anonimizar."
+        ),
+    )
+    retention_not_applicable_months = models.PositiveSmallIntegerField(
+        _("meses de conservación de lo que no procede (spam, insulto)"),
+        default=6,
+        help_text=_("Contados desde el recibo. 0 = no anonimizar."),
+    )
+    retention_petition_months = models.PositiveSmallIntegerField(
+        _("meses de conservación de las peticiones cerradas"),
+        default=60,
+        help_text=_(
+            "Contados desde el cierre de la petición; una petición abierta nunca se "
+            "anonimiza. Valor provisional de 5 años: ajústelo a la serie PQRS de la "
+            "Tabla de Retención Documental de la entidad (REC-01). 0 = no anonimizar."
+        ),
+    )
 
     class Meta:
         verbose_name = _("configuración de la bandeja")
@@ -201,6 +227,9 @@ class InboundItem(OrgScopedModel):
         related_name="+",
         verbose_name=_("registrado a mano por"),
     )
+    # DAT-01: set once the retention period ran out and the content was
+    # anonymised (pregonero.inbox.retention).
+    anonymised_at = models.DateTimeField(_("anonimizado el"), null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=1)
 
     objects = ItemQuerySet.as_manager()  # type: ignore[misc]  # narrows the base manager
@@ -468,6 +497,9 @@ class IngestState(OrgScopedModel):
     last_error_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveIntegerField(default=0)
     items_total = models.PositiveIntegerField(_("mensajes leídos"), default=0)
+    # The last reading that stored something new: while recent, the channel
+    # is read every few seconds (``ingest.active_poll_every``).
+    last_new_at = models.DateTimeField(_("último mensaje nuevo"), null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from pregonero.accounts.models import User
 from pregonero.accounts.permissions import Perm, require
 from pregonero.audit.actions import record
-from pregonero.core.errors import ValidationFailed
+from pregonero.core.errors import TransitionNotAllowed, ValidationFailed
 from pregonero.core.models import Channel
 from pregonero.publishing.actions import (
     _usable_connection,
@@ -146,6 +146,13 @@ def create_reply(
     item = InboundItem.objects.select_related("channel", "conversation").get(
         pk=item.pk, organization_id=user.organization_id
     )
+    if item.anonymised_at is not None:
+        raise TransitionNotAllowed(
+            _(
+                "El contenido de este mensaje se anonimizó por el plazo de "
+                "conservación: ya no se puede responder desde Pregonero."
+            )
+        )
     text = (text or "").strip()
     if not text:
         raise ValidationFailed(

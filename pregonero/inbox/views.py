@@ -288,7 +288,7 @@ def _detail_context(
         "nav": "inbox",
     }
     context["replies"] = item.replies.select_related("created_by")
-    if manage and item.channel_id:
+    if manage and item.channel_id and item.anonymised_at is None:
         reply_form, options = _reply_form(item)
         context["reply_form"] = bound.get("reply") or reply_form
         context["reply_options"] = options

@@ -29,6 +29,7 @@ from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.inbox.alerts import retry_alert_emails, send_term_alerts
 from pregonero.inbox.ingest import ingest_due
 from pregonero.inbox.reply_actions import dispatch_replies
+from pregonero.inbox.retention import anonymise_expired
 from pregonero.lib.db import analyze_sqlite
 from pregonero.mailbox.actions import poll_due
 from pregonero.publishing.actions import (
@@ -48,6 +49,8 @@ logger = logging.getLogger(__name__)
 ANALYZE_EVERY = datetime.timedelta(hours=24)
 # Petition terms run in whole business days: a pass every few minutes is plenty.
 PETITION_ALERTS_EVERY = datetime.timedelta(minutes=5)
+# Retention periods run in months (DAT-01): once an hour is plenty.
+ANONYMISE_EVERY = datetime.timedelta(hours=1)
 
 
 def upkeep() -> dict[str, int]:
@@ -65,6 +68,7 @@ def upkeep() -> dict[str, int]:
         "inbox": ingest_due(),
         "mailbox": poll_due(),
         "replies": dispatch_replies(),
+        "anonymised": _anonymise_if_due(),
     }
 
 
@@ -89,6 +93,16 @@ def _petition_alerts_if_due() -> int:
         return retry_alert_emails()
     beat("inbox:petition_alerts", "maintenance")
     return send_term_alerts() + retry_alert_emails()
+
+
+def _anonymise_if_due() -> int:
+    """DAT-01 (Ley 1581 de 2012): the Bandeja's content past its retention
+    period is anonymised, at most once an hour."""
+    last = Heartbeat.objects.filter(name="inbox:anonymise").first()
+    if last is not None and timezone.now() - last.seen_at < ANONYMISE_EVERY:
+        return 0
+    beat("inbox:anonymise", "maintenance")
+    return anonymise_expired()
 
 
 def seconds_until_next(lead: float, cap: float) -> float:
