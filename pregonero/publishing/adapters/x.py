@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import regex  # type: ignore[import-untyped]
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .base import (
     AccountInfo,
@@ -39,6 +40,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     Receipt,
     RemotePost,
@@ -368,6 +370,43 @@ def token_error(response: httpx.Response) -> AdapterError | None:
     return None
 
 
+def reply_error(response: httpx.Response) -> AdapterError | None:
+    """``api_error`` plus what X answers a reply: the self-serve restriction (a
+    403: the author did not mention or quote the account; the exact text is
+    UNVERIFIED in our notes, so any 403 about a reply or a mention counts) and
+    a post that is gone or not visible (400)."""
+    body = _body(response)
+    detail = str(body.get("detail") or body.get("title") or "")
+    lowered = detail.lower()
+    status = response.status_code
+    if (
+        status == 403
+        and "duplicate content" not in lowered
+        and any(w in lowered for w in ("reply", "replies", "mentioned", "engaged"))
+    ):
+        return ContentRejected(
+            _(
+                "X no permite responder esta publicación desde Pregonero: con el "
+                "plan de autoservicio de la API solo se puede responder a quien "
+                "mencionó o citó la cuenta. Responda directamente en X y marque el "
+                "mensaje como respondido."
+            ),
+            code="reply_restricted",
+        )
+    if status in (400, 404) and any(
+        w in lowered for w in ("deleted", "not visible", "not found", "could not find")
+    ):
+        return ContentRejected(
+            _(
+                "X no encuentra la publicación a la que se responde (fue borrada o no "
+                "es visible para la cuenta): %(detail)s"
+            )
+            % {"detail": detail},
+            code="reply_target_missing",
+        )
+    return api_error(response)
+
+
 # ---------------------------------------------------------------- adapter
 
 
@@ -398,6 +437,13 @@ class XAdapter(Adapter):
     supports_metrics = True
     # Mentions and replies; direct messages (/2/dm_events) are not read yet.
     inbound_kinds = ("comment", "mention")
+    # A reply is a post with ``reply.in_reply_to_tweet_id`` (§3.3); direct
+    # messages are not in the reference contract.
+    supports_public_reply = True
+    private_reply_unavailable = _lazy(
+        "Pregonero no envía mensajes directos de X: responda en público sin datos "
+        "personales e invite a la persona a escribir por un canal privado."
+    )
 
     # Seconds between media status checks; None follows X's check_after_secs.
     poll_interval: float | None = None
@@ -753,6 +799,98 @@ class XAdapter(Adapter):
             thread_key=thread,
             url=self.permalink(tweet_id, handle),
         )
+
+    # -- replies (issue 6, §3.3) ---------------------------------------------------------
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        return self._validate_text(reply.text, has_media=False)
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """``POST /2/tweets`` with ``reply.in_reply_to_tweet_id``. X takes no
+        idempotency key: an unknown outcome is reconciled by ``find_reply``."""
+        if reply.private:
+            raise ContentRejected(
+                str(self.private_reply_unavailable), code="private_unavailable"
+            )
+        response = self.http.request(
+            "POST",
+            self._api("tweets"),
+            creates=True,
+            error_mapper=reply_error,
+            headers=self._auth(),
+            json={
+                "text": reply.text,
+                "reply": {"in_reply_to_tweet_id": reply.in_reply_to},
+            },
+        )
+        tweet_id = str(_body(response).get("data", {}).get("id", ""))
+        if not tweet_id:
+            raise AdapterError(
+                _("X no devolvió el identificador de la respuesta."),
+                outcome_unknown=True,
+                code="no_id",
+            )
+        return Receipt(
+            platform_id=tweet_id,
+            permalink=self.permalink(tweet_id),
+            published_at=datetime.datetime.now(datetime.UTC),
+        )
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """Our post replying to the entry among the account's recent posts
+        (``GET /2/users/{id}/tweets`` with ``referenced_tweets``), matched on the
+        post replied to and the text (URLs and HTML escaping left out), read
+        back until a post older than ``since``."""
+        user_id = (
+            self.credentials.account_id or self._me(self.credentials.access_token)["id"]
+        )
+        wanted = comparable_text(reply.text)
+        token = ""
+        read = 0
+        while read < self.reconcile_scan[-1]:
+            params = {
+                "tweet.fields": "created_at,referenced_tweets,conversation_id",
+                "max_results": "100",
+            }
+            if token:
+                params["pagination_token"] = token
+            response = self.http.request(
+                "GET",
+                self._api(f"users/{urllib.parse.quote(user_id, safe='')}/tweets"),
+                error_mapper=api_error,
+                headers=self._auth(),
+                params=params,
+            )
+            body = _body(response)
+            older = False
+            for item in body.get("data") or []:
+                read += 1
+                created = _utc(str(item.get("created_at", "")))
+                if created is not None and created < since:
+                    older = True
+                    continue
+                replied = {
+                    str(r.get("id"))
+                    for r in item.get("referenced_tweets")
+                    or item.get("referenced_posts")
+                    or []
+                    if r.get("type") == "replied_to"
+                }
+                if reply.in_reply_to not in replied:
+                    continue
+                if comparable_text(str(item.get("text", ""))) == wanted:
+                    return RemotePost(
+                        platform_id=str(item["id"]),
+                        text=html.unescape(str(item.get("text", ""))),
+                        created_at=created,
+                        permalink=self.permalink(str(item["id"])),
+                    )
+            token = str((body.get("meta") or {}).get("next_token") or "")
+            if older or not token:
+                break
+        return None
 
     # -- metrics (§3.5) -----------------------------------------------------------------
 

@@ -8,7 +8,10 @@ Routes (prefix ``/x``, production paths kept):
   Basic (confidential) or ``client_id`` in the form (public).
 * ``GET /2/users/me``; ``GET /2/users/<id>/tweets`` (newest first,
   ``max_results`` 5–100, ``pagination_token``/``meta.next_token``).
-* ``POST /2/tweets`` (201), ``DELETE /2/tweets/<id>``.
+* ``POST /2/tweets`` (201), ``DELETE /2/tweets/<id>``; a reply carries
+  ``reply.in_reply_to_tweet_id`` (the post must exist; under the self-serve
+  rule, knob ``reply_restriction``, its author must have mentioned the account)
+  and shows ``referenced_tweets`` in the timeline.
 * ``POST /2/media/upload`` (one-shot image, multipart or base64 JSON),
   ``POST /2/media/upload/initialize``, ``/<id>/append``, ``/<id>/finalize``,
   ``GET /2/media/upload?command=STATUS&media_id=…``, ``POST /2/media/metadata``
@@ -406,6 +409,10 @@ def register(app: SandboxApp) -> None:
             }
             if "created_at" in fields:
                 item["created_at"] = _iso(post["created_at"])
+            if post.get("in_reply_to") and "referenced_tweets" in fields:
+                item["referenced_tweets"] = [
+                    {"type": "replied_to", "id": post["in_reply_to"]}
+                ]
             data.append(item)
         meta: dict[str, Any] = {"result_count": len(data)}
         if data:
@@ -466,7 +473,11 @@ def register(app: SandboxApp) -> None:
             }
             tweet: dict[str, Any] = {
                 "id": item["id"],
-                "text": f"@{username} {item['text']}",
+                # An item with ``mentions_us`` False (a reply that does not
+                # name the account) tests the self-serve reply restriction.
+                "text": f"@{username} {item['text']}"
+                if item.get("mentions_us", True)
+                else item["text"],
                 "author_id": author_id,
                 "created_at": _iso(item["created_at"]),
                 "edit_history_tweet_ids": [item["id"]],
@@ -524,6 +535,11 @@ def register(app: SandboxApp) -> None:
         media, problem = check_media(account_id, media_ids)
         if problem:
             return app.error(PREFIX, 400, PROBLEM + "invalid-request", problem)
+        in_reply_to = ""
+        if "reply" in body:
+            in_reply_to, refused = check_reply(account_id, body["reply"])
+            if refused is not None:
+                return refused
         with state.lock:
             normalised = unicodedata.normalize("NFC", text).strip()
             if any(
@@ -543,6 +559,7 @@ def register(app: SandboxApp) -> None:
                 id=_snowflake(app),
                 media=media,
                 media_ids=media_ids,
+                in_reply_to=in_reply_to,
             )
         data = {
             "id": post["id"],
@@ -550,6 +567,50 @@ def register(app: SandboxApp) -> None:
             "edit_history_tweet_ids": [post["id"]],
         }
         return json_response({"data": data}, 201)
+
+    def check_reply(account_id: str, reply: Any) -> tuple[str, Response | None]:
+        """The post replied to (reference §3.3): ``reply.in_reply_to_tweet_id``
+        is required and must be a post the account can see (one of its own or
+        one that mentions it). Knob ``reply_restriction`` ("self_serve" by
+        default, §3.1): a reply is only allowed when the author mentioned or
+        quoted the account, else a 403 (the exact wording is ours)."""
+        target = str((reply or {}).get("in_reply_to_tweet_id") or "")
+        if not isinstance(reply, dict) or not target.isdigit():
+            return "", app.error(
+                PREFIX,
+                400,
+                PROBLEM + "invalid-request",
+                "reply.in_reply_to_tweet_id: must be a post id (required).",
+            )
+        own = state.find_post(PREFIX, target)
+        if own is not None and not own["deleted"]:
+            return target, None
+        item = next(
+            (
+                i
+                for i in inbound.items(state, PREFIX, account_id)
+                if i["id"] == target and i["kind"] in ("comment", "mention")
+            ),
+            None,
+        )
+        if item is None:
+            return "", app.error(
+                PREFIX,
+                400,
+                PROBLEM + "invalid-request",
+                "You attempted to reply to a Tweet that is deleted or not visible to you.",
+            )
+        restricted = state.knob(PREFIX, "reply_restriction", "self_serve")
+        if restricted == "self_serve" and not item.get("mentions_us", True):
+            return "", app.error(
+                PREFIX,
+                403,
+                "about:blank",
+                "Reply to this conversation is not allowed because you have not "
+                "been mentioned or otherwise engaged by the author of the post you "
+                "are replying to.",
+            )
+        return target, None
 
     def check_media(
         account_id: str, media_ids: list[Any]
