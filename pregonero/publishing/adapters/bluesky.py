@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import regex  # type: ignore[import-untyped]
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .base import (
     AccountInfo,
@@ -42,6 +43,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     Receipt,
     RemotePost,
@@ -255,6 +257,14 @@ class BlueskyAdapter(Adapter):
     supports_metrics = True
     # Mentions and replies; chat messages (chat.bsky.*) are not read yet.
     inbound_kinds = ("comment", "mention")
+    # A reply is a post record with ``reply{root, parent}`` (§7.B.2), written
+    # like a post at a key derived from the reply's idempotency key. Chat
+    # (chat.bsky.*) is another service, not in the reference contract.
+    supports_public_reply = True
+    private_reply_unavailable = _lazy(
+        "Pregonero no envía mensajes directos de Bluesky: responda en público sin "
+        "datos personales e invite a la persona a escribir por un canal privado."
+    )
 
     # -- URLs --------------------------------------------------------------------
 
@@ -685,6 +695,104 @@ class BlueskyAdapter(Adapter):
         rkey = rkey_for(post.idempotency_key)
         record = self._get_record(rkey)
         if record is None:
+            return None
+        return RemotePost(
+            platform_id=f"at://{self._repo()}/{POST_COLLECTION}/{rkey}",
+            text=str(record.get("text", "")),
+            created_at=parse_time(record.get("createdAt")),
+            permalink=self._permalink(rkey),
+        )
+
+    # -- replies (issue 6, §7.B.2) -----------------------------------------------------
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        return self.validate(OutboundPost(text=reply.text, idempotency_key=""))
+
+    def _reply_refs(self, uri: str) -> dict[str, Any]:
+        """``reply{root, parent}`` for a reply to the post at ``uri``: its cid
+        and its own root (the thread's first post) read with
+        ``app.bsky.feed.getPosts`` (the inbox keeps only the entry's AT URI)."""
+        response = self.http.request(
+            "GET",
+            self._xrpc("app.bsky.feed.getPosts"),
+            error_mapper=self._error,
+            headers=self._auth(),
+            params=[("uris", uri)],
+        )
+        view = next(
+            (
+                v
+                for v in response.json().get("posts") or []
+                if isinstance(v, dict) and v.get("uri") == uri and v.get("cid")
+            ),
+            None,
+        )
+        if view is None:
+            raise ContentRejected(
+                _(
+                    "Bluesky ya no muestra la publicación a la que se responde (fue "
+                    "borrada o no es visible)."
+                ),
+                code="reply_target_missing",
+            )
+        parent = {"uri": uri, "cid": str(view["cid"])}
+        root = ((view.get("record") or {}).get("reply") or {}).get("root") or {}
+        if not (isinstance(root, dict) and root.get("uri") and root.get("cid")):
+            root = parent
+        return {
+            "root": {"uri": str(root["uri"]), "cid": str(root["cid"])},
+            "parent": parent,
+        }
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """Write the reply record at ``rkey_for(idempotency key)`` with
+        ``putRecord`` "only if absent", as ``publish`` does: a retry after an
+        unknown outcome finds the record instead of writing a second one."""
+        if reply.private:
+            raise ContentRejected(
+                str(self.private_reply_unavailable), code="private_unavailable"
+            )
+        rkey = rkey_for(reply.idempotency_key)
+        existing = self._get_record(rkey)
+        if existing is not None:
+            return self._receipt(rkey, existing)
+        record = self._record(
+            OutboundPost(text=reply.text, idempotency_key=reply.idempotency_key)
+        )
+        record["reply"] = self._reply_refs(reply.in_reply_to)
+        try:
+            self.http.request(
+                "POST",
+                self._xrpc("com.atproto.repo.putRecord"),
+                creates=True,
+                error_mapper=self._error,
+                headers=self._auth(),
+                json={
+                    "repo": self._repo(),
+                    "collection": POST_COLLECTION,
+                    "rkey": rkey,
+                    "validate": True,
+                    "record": record,
+                    "swapRecord": None,  # only if absent
+                },
+            )
+        except Duplicate:
+            existing = self._get_record(rkey)
+            if existing is None:
+                raise
+            return self._receipt(rkey, existing)
+        return self._receipt(rkey, record)
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """The record at the reply's own key, if it answers the entry."""
+        rkey = rkey_for(reply.idempotency_key)
+        record = self._get_record(rkey)
+        if record is None:
+            return None
+        parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+        if parent != reply.in_reply_to:
             return None
         return RemotePost(
             platform_id=f"at://{self._repo()}/{POST_COLLECTION}/{rkey}",

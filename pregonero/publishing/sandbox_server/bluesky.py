@@ -8,7 +8,10 @@ proxies for metrics (``app.bsky.feed.getPosts`` with the posts' counts,
 JWTs with ``exp``, as the atproto client expects, §7.B.9), ``resolveHandle``,
 ``uploadBlob``, ``putRecord`` (compare-and-swap with ``swapRecord``; ``null``
 means "only if absent" → ``InvalidSwap``), ``getRecord``, ``listRecords`` and
-``deleteRecord`` for ``app.bsky.feed.post``. Records are validated as the PDS
+``deleteRecord`` for ``app.bsky.feed.post``. A reply record's
+``reply{root, parent}`` must be two strong refs whose parent is a post this
+server knows (the account's or a citizen's from the inbound store, which
+``getPosts`` also serves). Records are validated as the PDS
 does (300 graphemes and 3,000 bytes of text, at most 4 images of at most
 1,000,000 bytes, the ``alt`` field, a TID record key) and the facets' byte
 ranges are checked against the text so an offset bug shows. Errors are XRPC
@@ -273,6 +276,25 @@ def register(app: SandboxApp) -> None:
                 return f"Record/facets/{number}/index does not fall on character boundaries"
         return ""
 
+    def check_reply(reply: Any) -> str:
+        """The lexicon's ``reply{root, parent}``: two strong refs (``uri`` an AT
+        URI, ``cid``). The parent must be a post this server knows."""
+        if not isinstance(reply, dict):
+            return "Record/reply must be an object"
+        for name in ("root", "parent"):
+            ref = reply.get(name)
+            if not isinstance(ref, dict):
+                return f'Record/reply must have the property "{name}"'
+            for field in ("uri", "cid"):
+                if not isinstance(ref.get(field), str) or not ref[field]:
+                    return f'Record/reply/{name} must have the property "{field}"'
+            if not ref["uri"].startswith("at://"):
+                return f"Record/reply/{name}/uri must be a valid at-uri"
+        parent = post_view(reply["parent"]["uri"])
+        if parent is None or parent["cid"] != reply["parent"]["cid"]:
+            return "Record/reply/parent: could not locate the post replied to"
+        return ""
+
     def check_record(did: str, record: Any) -> Response | None:
         """The PDS's lexicon validation of an app.bsky.feed.post (the main rules)."""
         if not isinstance(record, dict) or record.get("$type") != COLLECTION:
@@ -305,6 +327,10 @@ def register(app: SandboxApp) -> None:
         problem = check_facets(text, record.get("facets", []))
         if problem:
             return error(400, "InvalidRequest", problem)
+        if "reply" in record:
+            problem = check_reply(record["reply"])
+            if problem:
+                return error(400, "InvalidRequest", problem)
         embed = record.get("embed")
         if embed is None:
             return None
@@ -391,8 +417,11 @@ def register(app: SandboxApp) -> None:
                 ):
                     found = current["cid"] if current else "null"
                     return error(400, "InvalidSwap", f"Record was at {found}")
+            parent = ((record.get("reply") or {}).get("parent") or {}).get("uri", "")
             if current is not None:
-                current.update(text=record["text"], record=record, cid=cid)
+                current.update(
+                    text=record["text"], record=record, cid=cid, reply_to=parent
+                )
             else:
                 state.add_post(
                     NETWORK,
@@ -402,6 +431,9 @@ def register(app: SandboxApp) -> None:
                     rkey=rkey,
                     cid=cid,
                     record=record,
+                    reply_to=parent,
+                    # A reply is not a post citizens comment on in the sandbox.
+                    inbound_seeded=bool(parent),
                 )
         rev = cid_for(f"{uri}{time.time_ns()}".encode())
         return json_response(
@@ -428,6 +460,9 @@ def register(app: SandboxApp) -> None:
             did = repo_did(parts[0]) or parts[0]
             post = live_record(did, parts[2]) if parts[1] == COLLECTION else None
             if post is None:
+                citizen = citizen_post(uri)
+                if citizen is not None:
+                    views.append(citizen)
                 continue
             account = accounts(state).get(did, {"handle": did})
             created = post["created_at"]
@@ -456,6 +491,56 @@ def register(app: SandboxApp) -> None:
             )
         return json_response({"posts": views})
 
+    def stamp(moment: datetime.datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    def citizen_view(item: dict[str, Any]) -> dict[str, Any]:
+        """A citizen's post (an inbound item) as the AppView shows it."""
+        author = f"{item['author'].replace('_', '-').replace('.', '-')}.bsky.social"
+        did = f"did:plc:ciudadano{zlib.crc32(author.encode()):016d}"
+        record: dict[str, Any] = {
+            "$type": COLLECTION,
+            "text": item["text"],
+            "createdAt": stamp(item["created_at"]),
+        }
+        if item["post_id"]:
+            post = state.find_post(NETWORK, item["post_id"])
+            ref = {"uri": item["post_id"], "cid": (post or {}).get("cid", "")}
+            record["reply"] = {"root": ref, "parent": ref}
+        return {
+            "uri": f"at://{did}/{COLLECTION}/3l{int(item['id']):011d}",
+            "cid": f"bafyrei{int(item['id']):020d}",
+            "author": {
+                "did": did,
+                "handle": author,
+                "displayName": item["author_name"],
+            },
+            "record": record,
+            "indexedAt": stamp(item["indexed_at"]),
+        }
+
+    def citizen_post(uri: str) -> dict[str, Any] | None:
+        """The inbound item whose post is at ``uri``, as a PostView."""
+        rkey = uri.rsplit("/", 1)[-1]
+        if not rkey.startswith("3l") or not rkey[2:].isdigit():
+            return None
+        number = str(int(rkey[2:]))
+        with state.lock:
+            for item in state.inbound.get(NETWORK, []):
+                if item["id"] == number:
+                    view = citizen_view(item)
+                    return view if view["uri"] == uri else None
+        return None
+
+    def post_view(uri: str) -> dict[str, Any] | None:
+        """``uri`` and ``cid`` of a post this server knows (ours or a citizen's)."""
+        parts = uri.removeprefix("at://").split("/")
+        if len(parts) == 3 and parts[1] == COLLECTION:
+            post = live_record(repo_did(parts[0]) or parts[0], parts[2])
+            if post is not None:
+                return {"uri": post["id"], "cid": post["cid"]}
+        return citizen_post(uri)
+
     @app.route(NETWORK, "/xrpc/app.bsky.notification.listNotifications")
     def list_notifications(request: Request) -> Response:
         """Notifications newest first (by ``indexedAt``), paged by ``cursor``,
@@ -479,36 +564,14 @@ def register(app: SandboxApp) -> None:
         start = int(request.args.get("cursor") or 0)
         page = rows[start : start + size]
 
-        def stamp(moment: datetime.datetime) -> str:
-            return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
         views: list[dict[str, Any]] = []
         for reason, item in page:
-            author = f"{item['author'].replace('_', '-').replace('.', '-')}.bsky.social"
-            did = f"did:plc:ciudadano{zlib.crc32(author.encode()):016d}"
-            record: dict[str, Any] = {
-                "$type": COLLECTION,
-                "text": item["text"],
-                "createdAt": stamp(item["created_at"]),
-            }
-            if item["post_id"]:
-                post = state.find_post(NETWORK, item["post_id"])
-                ref = {"uri": item["post_id"], "cid": (post or {}).get("cid", "")}
-                record["reply"] = {"root": ref, "parent": ref}
             views.append(
                 {
-                    "uri": f"at://{did}/{COLLECTION}/3l{int(item['id']):011d}",
-                    "cid": f"bafyrei{int(item['id']):020d}",
-                    "author": {
-                        "did": did,
-                        "handle": author,
-                        "displayName": item["author_name"],
-                    },
+                    **citizen_view(item),
                     "reason": reason,
                     "reasonSubject": item["post_id"] or None,
-                    "record": record,
                     "isRead": False,
-                    "indexedAt": stamp(item["indexed_at"]),
                     "labels": [],
                 }
             )
