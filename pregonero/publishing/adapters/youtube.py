@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import httpx
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .base import (
     AccountInfo,
@@ -44,6 +45,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     RateLimited,
     Receipt,
@@ -57,6 +59,9 @@ logger = logging.getLogger(__name__)
 SCOPE_BASE = "https://www.googleapis.com/auth"
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 CHUNK_UNIT = 256 * 1024  # Google's resumable chunks are multiples of this
+# A comment's text (YouTube's comment length limit; not in our reference notes,
+# UNVERIFIED: taken from YouTube's help pages).
+MAX_COMMENT_CHARACTERS = 10_000
 MAX_VIDEO_BYTES = 256 * 1024**3  # videos.insert maxSize: 274 877 906 944
 MAX_DURATION_SECONDS = 12 * 3600
 MAX_CAPTION_BYTES = 100 * 1024**2
@@ -171,6 +176,13 @@ class YouTubeAdapter(Adapter):
     supports_metrics = True
     # Comments on the channel's videos; YouTube has no mentions or messages.
     inbound_kinds = ("comment",)
+    # A reply is a comment under the top-level one (``comments.insert``, §4.5);
+    # YouTube has no private messages.
+    supports_public_reply = True
+    private_reply_unavailable = _lazy(
+        "YouTube no tiene mensajes privados: responda en público sin datos "
+        "personales e invite a la persona a escribir por un canal privado."
+    )
     metrics_window_days = 366
     metrics_history_days = 730
 
@@ -1091,6 +1103,117 @@ class YouTubeAdapter(Adapter):
                 break
         entries = sorted(found.values(), key=lambda e: e.received_at)
         return InboundPage(entries, newest.isoformat() if newest else "")
+
+    # -- replies (issue 6, §4.5) ---------------------------------------------------------
+
+    @staticmethod
+    def top_level_id(comment_id: str) -> str:
+        """``parentId`` must be a top-level comment: a reply's id is
+        ``<top-level id>.<reply id>``, so a reply to a reply goes under its
+        top-level comment."""
+        return comment_id.split(".", 1)[0]
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        if not reply.text.strip():
+            return [ValidationIssue("text", _("La respuesta de YouTube está vacía."))]
+        length = len(reply.text)
+        if length > MAX_COMMENT_CHARACTERS:
+            return [
+                ValidationIssue(
+                    "text",
+                    _(
+                        "La respuesta tiene %(length)s caracteres; un comentario de "
+                        "YouTube admite %(limit)s."
+                    )
+                    % {"length": length, "limit": MAX_COMMENT_CHARACTERS},
+                )
+            ]
+        return []
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        """``POST comments?part=snippet`` with ``parentId`` and ``textOriginal``
+        (50 quota units). No idempotency key: an unknown outcome is reconciled
+        by ``find_reply``."""
+        if reply.private:
+            raise ContentRejected(
+                str(self.private_reply_unavailable), code="private_unavailable"
+            )
+        parent = self.top_level_id(reply.in_reply_to)
+        response = self.http.request(
+            "POST",
+            self._api("comments"),
+            creates=True,
+            error_mapper=self._api_error,
+            headers=self._auth(),
+            params={"part": "snippet"},
+            json={"snippet": {"parentId": parent, "textOriginal": reply.text}},
+        )
+        comment = _body(response)
+        comment_id = str(comment.get("id") or "")
+        if not comment_id:
+            raise AdapterError(
+                _("YouTube no devolvió el identificador de la respuesta."),
+                outcome_unknown=True,
+                code="no_id",
+            )
+        snippet = comment.get("snippet") or {}
+        return Receipt(
+            platform_id=comment_id,
+            permalink=self._comment_link(reply, comment_id),
+            published_at=parse_time(snippet.get("publishedAt"))
+            or datetime.datetime.now(datetime.UTC),
+        )
+
+    def _comment_link(self, reply: OutboundReply, comment_id: str) -> str:
+        if not reply.thread_key:
+            return ""
+        return f"{self.permalink(reply.thread_key)}&lc={comment_id}"
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """The channel's reply with our text under the top-level comment
+        (``GET comments?part=snippet&parentId=…``, paged)."""
+        channel_id = self.credentials.account_id
+        wanted = " ".join(reply.text.split())
+        token = ""
+        while True:
+            params = {
+                "part": "snippet",
+                "parentId": self.top_level_id(reply.in_reply_to),
+                "textFormat": "plainText",
+                "maxResults": "100",
+            }
+            if token:
+                params["pageToken"] = token
+            response = self.http.request(
+                "GET",
+                self._api("comments"),
+                error_mapper=self._api_error,
+                headers=self._auth(),
+                params=params,
+            )
+            data = _body(response)
+            for comment in data.get("items") or []:
+                snippet = comment.get("snippet") or {}
+                author = str((snippet.get("authorChannelId") or {}).get("value") or "")
+                if channel_id and author != channel_id:
+                    continue
+                text = str(
+                    snippet.get("textOriginal") or snippet.get("textDisplay") or ""
+                )
+                if " ".join(text.split()) != wanted:
+                    continue
+                comment_id = str(comment.get("id") or "")
+                return RemotePost(
+                    platform_id=comment_id,
+                    text=text,
+                    created_at=parse_time(snippet.get("publishedAt")),
+                    permalink=self._comment_link(reply, comment_id),
+                )
+            token = str(data.get("nextPageToken") or "")
+            if not token:
+                return None
 
     # -- HTTP helpers and error reading ----------------------------------------------------
 

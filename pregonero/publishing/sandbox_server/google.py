@@ -18,6 +18,11 @@ Knobs (``state.config["google"]``):
 * ``daily_upload_limit`` (None): uploads per channel per day before
   ``uploadLimitExceeded``.
 
+Comments (issue 6): ``commentThreads.list`` reads the citizens' top-level
+comments; ``comments.insert`` (a reply: ``snippet.parentId`` +
+``snippet.textOriginal``) and ``comments.list?parentId=`` write and read the
+channel's replies (state ``google:replies``).
+
 Metrics (deterministic figures from ``figures``): ``channels.list`` with
 ``part=statistics``, ``videos.list`` with ``part=statistics`` (strings, as the
 Data API writes them) and YouTube Analytics ``/v2/reports`` (the host
@@ -777,6 +782,157 @@ def register(app: SandboxApp) -> None:
             "kind": "youtube#commentThreadListResponse",
             "pageInfo": {"totalResults": len(rows), "resultsPerPage": size},
             "items": items,
+        }
+        if start + size < len(rows):
+            payload["nextPageToken"] = str(start + size)
+        return json_response(payload)
+
+    # -- comments.insert and comments.list (issue 6, reference §4.5) ----------------------
+
+    def top_level(comment_id: str) -> dict[str, Any] | None:
+        """The citizen's top-level comment ``Ugz<20 digits>`` (an inbound item)."""
+        if not comment_id.startswith("Ugz") or not comment_id[3:].isdigit():
+            return None
+        number = str(int(comment_id[3:]))
+        with state.lock:
+            return next(
+                (
+                    i
+                    for i in state.inbound.get(PREFIX, [])
+                    if i["id"] == number and i["kind"] == "comment"
+                ),
+                None,
+            )
+
+    def reply_resource(reply: dict[str, Any]) -> dict[str, Any]:
+        owner = channel(state, reply["account_id"])
+        return {
+            "kind": "youtube#comment",
+            "etag": hashlib.sha256(reply["id"].encode()).hexdigest()[:27],
+            "id": reply["id"],
+            "snippet": {
+                "authorDisplayName": owner["title"],
+                "authorChannelUrl": f"http://www.youtube.com/{owner['handle']}",
+                "authorChannelId": {"value": reply["account_id"]},
+                "channelId": reply["account_id"],
+                "textDisplay": html.escape(reply["text"]),
+                "textOriginal": reply["text"],
+                "parentId": reply["parent_id"],
+                "canRate": True,
+                "viewerRating": "none",
+                "likeCount": 0,
+                "publishedAt": rfc3339(reply["created_at"]),
+                "updatedAt": rfc3339(reply["created_at"]),
+            },
+        }
+
+    @app.route(PREFIX, "/youtube/v3/comments", ("POST",))
+    def insert_comment(request: Request) -> Response:
+        """A reply (``comments.insert``): ``snippet.parentId`` (a top-level
+        comment) and ``snippet.textOriginal``. Error reasons follow the
+        comments.insert reference (``parentNotFound``, ``commentTextRequired``,
+        ``commentTextTooLong``, ``operationNotSupported`` for a parent that is
+        itself a reply); their exact messages here are ours."""
+        account_id, denied = authorized(request, WRITE_SCOPES)
+        if denied:
+            return denied
+        if "snippet" not in request.args.get("part", "").split(","):
+            return app.error(
+                PREFIX,
+                400,
+                "missingRequiredParameter",
+                "No value for required parameter: part.",
+            )
+        body = request.get_json(silent=True)
+        snippet = body.get("snippet") if isinstance(body, dict) else None
+        if not isinstance(snippet, dict):
+            return app.error(
+                PREFIX,
+                400,
+                "invalidCommentMetadata",
+                "The request metadata is invalid.",
+            )
+        parent_id = str(snippet.get("parentId") or "")
+        text = str(snippet.get("textOriginal") or "")
+        if not parent_id:
+            return app.error(
+                PREFIX,
+                400,
+                "invalidCommentMetadata",
+                "The snippet.parentId property is required to reply to a comment.",
+            )
+        if not text.strip():
+            return app.error(
+                PREFIX, 400, "commentTextRequired", "The comment text is required."
+            )
+        if len(text) > int(state.knob(PREFIX, "max_comment_characters", 10_000)):
+            return app.error(
+                PREFIX, 400, "commentTextTooLong", "The comment text is too long."
+            )
+        if "." in parent_id:
+            return app.error(
+                PREFIX,
+                400,
+                "operationNotSupported",
+                "The parentId must identify a top-level comment.",
+            )
+        item = top_level(parent_id)
+        if item is None:
+            return app.error(
+                PREFIX,
+                404,
+                "parentNotFound",
+                "The specified parent comment could not be found.",
+            )
+        reply = state.add_post(
+            f"{PREFIX}:replies", account_id, text,
+            id=f"{parent_id}.{secrets.token_hex(11)}",
+            parent_id=parent_id, video_id=item["post_id"],
+        )  # fmt: skip
+        return json_response(reply_resource(reply))
+
+    @app.route(PREFIX, "/youtube/v3/comments", ("GET",))
+    def list_comments(request: Request) -> Response:
+        """The replies under a top-level comment (``parentId``), oldest first,
+        paged by ``pageToken`` (``maxResults`` 1–100)."""
+        _account_id, denied = authorized(request, READ_SCOPES)
+        if denied:
+            return denied
+        parent_id = request.args.get("parentId", "")
+        if not parent_id and not request.args.get("id"):
+            return app.error(
+                PREFIX,
+                400,
+                "missingRequiredParameter",
+                "No filter selected. Expected one of: id, parentId.",
+            )
+        try:
+            size = int(request.args.get("maxResults", "20"))
+        except ValueError:
+            size = 0
+        if not 1 <= size <= 100:
+            return app.error(
+                PREFIX,
+                400,
+                "invalidParameter",
+                "Invalid value for maxResults: it must be between 1 and 100.",
+            )
+        if parent_id and top_level(parent_id) is None:
+            return app.error(
+                PREFIX, 404, "commentNotFound", "The comment could not be found."
+            )
+        ids = set(filter(None, request.args.get("id", "").split(",")))
+        rows = [
+            r
+            for r in state.live_posts(f"{PREFIX}:replies")
+            if (not parent_id or r["parent_id"] == parent_id)
+            and (not ids or r["id"] in ids)
+        ]
+        start = int(request.args.get("pageToken", "0") or 0)
+        payload: dict[str, Any] = {
+            "kind": "youtube#commentListResponse",
+            "pageInfo": {"totalResults": len(rows), "resultsPerPage": size},
+            "items": [reply_resource(r) for r in rows[start : start + size]],
         }
         if start + size < len(rows):
             payload["nextPageToken"] = str(start + size)
