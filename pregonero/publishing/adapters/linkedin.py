@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import regex  # type: ignore[import-untyped]
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .base import (
     AccountInfo,
@@ -43,6 +44,7 @@ from .base import (
     MetricSample,
     NetworkSettings,
     OutboundPost,
+    OutboundReply,
     PostSnapshot,
     Receipt,
     RemotePost,
@@ -53,6 +55,9 @@ from .base import (
 from .errors import AdapterError, AuthError, ContentRejected, Duplicate, RateLimited
 
 MAX_COMMENTARY = 3000
+# A comment's text. Not in our reference notes: 1 250 characters is the limit
+# LinkedIn's interface applies to comments (UNVERIFIED for the API).
+MAX_COMMENT = 1250
 MAX_IMAGES = 20
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 MAX_IMAGE_PIXELS = 36_152_320
@@ -223,6 +228,14 @@ class LinkedInAdapter(Adapter):
     supports_metrics = True
     # Comments on the organization's posts only (see ``fetch_inbound``).
     inbound_kinds = ("comment",)
+    # A reply is a nested comment as the organization (Comments API); member
+    # messages are not offered to organizations.
+    supports_public_reply = True
+    private_reply_unavailable = _lazy(
+        "LinkedIn no permite a las páginas de organización enviar mensajes "
+        "privados por la API: responda en público sin datos personales e invite a "
+        "la persona a escribir por un canal privado."
+    )
     metrics_window_days = 90
     metrics_history_days = 365  # statistics cover a rolling 12 months (§5.5)
 
@@ -484,6 +497,128 @@ class LinkedInAdapter(Adapter):
                     break
         entries = sorted(found.values(), key=lambda e: e.received_at)
         return InboundPage(entries, newest.isoformat() if newest else "")
+
+    # -- replies (issue 6) ----------------------------------------------------------------
+    #
+    # Not in our reference notes (§5 covers posts); from LinkedIn's Comments API
+    # page (Community Management): a nested comment is created with ``POST
+    # /rest/socialActions/{parent comment URN}/comments`` and the body ``actor``
+    # (the organization), ``object`` (the post), ``message.text`` and
+    # ``parentComment``; it is answered 201 with the comment (its ``commentUrn``)
+    # and the URN in ``x-restli-id``. Which URN ``object`` takes for a nested
+    # comment (the post's or its activity's) is UNVERIFIED: the post's is sent.
+    # ``message`` is attributed text, not "little" text: no escaping.
+
+    def validate_reply(self, reply: OutboundReply) -> list[ValidationIssue]:
+        length = len(unicodedata.normalize("NFC", reply.text))
+        if not reply.text.strip():
+            return [ValidationIssue("text", _("La respuesta de LinkedIn está vacía."))]
+        if length > MAX_COMMENT:
+            return [
+                ValidationIssue(
+                    "text",
+                    _(
+                        "La respuesta tiene %(length)s caracteres; un comentario de "
+                        "LinkedIn admite %(limit)s."
+                    )
+                    % {"length": length, "limit": MAX_COMMENT},
+                )
+            ]
+        return []
+
+    def _comments_url(self, urn: str) -> str:
+        return (
+            f"{self._rest('socialActions')}/{urllib.parse.quote(urn, safe='')}/comments"
+        )
+
+    def _object_of(self, reply: OutboundReply) -> str:
+        """The post the comment belongs to: the inbox's thread, or the activity
+        named inside the comment URN ``urn:li:comment:(<activity>,<id>)``."""
+        if reply.thread_key:
+            return reply.thread_key
+        inner = reply.in_reply_to.removeprefix("urn:li:comment:(").rstrip(")")
+        return inner.rsplit(",", 1)[0]
+
+    def _comment_link(self, reply: OutboundReply, urn: str) -> str:
+        post = self._object_of(reply)
+        return f"{self.permalink(post)}?commentUrn={urllib.parse.quote(urn, safe='')}"
+
+    def reply(self, reply: OutboundReply) -> Receipt:
+        if reply.private:
+            raise ContentRejected(
+                str(self.private_reply_unavailable), code="private_unavailable"
+            )
+        response = self.http.request(
+            "POST",
+            self._comments_url(reply.in_reply_to),
+            creates=True,
+            error_mapper=api_error,
+            headers=self._headers(),
+            json={
+                "actor": self.organization_urn(),
+                "object": self._object_of(reply),
+                "message": {"text": reply.text},
+                "parentComment": reply.in_reply_to,
+            },
+        )
+        body = _body(response)
+        urn = str(
+            body.get("commentUrn") or response.headers.get("x-restli-id", "") or ""
+        )
+        if not urn:
+            raise AdapterError(
+                _("LinkedIn no devolvió el identificador del comentario."),
+                outcome_unknown=True,
+                code="no_id",
+            )
+        millis = (body.get("created") or {}).get("time")
+        return Receipt(
+            platform_id=urn,
+            permalink=self._comment_link(reply, urn),
+            published_at=datetime.datetime.fromtimestamp(millis / 1000, datetime.UTC)
+            if isinstance(millis, int)
+            else datetime.datetime.now(datetime.UTC),
+        )
+
+    def find_reply(
+        self, reply: OutboundReply, since: datetime.datetime
+    ) -> RemotePost | None:
+        """The organization's comment with our text under the citizen's
+        (``GET /rest/socialActions/{comment URN}/comments``, paged)."""
+        organization = self.organization_urn()
+        wanted = " ".join(reply.text.split())
+        start = 0
+        while True:
+            response = self.http.request(
+                "GET",
+                f"{self._comments_url(reply.in_reply_to)}?start={start}&count=100",
+                error_mapper=api_error,
+                headers=self._headers(),
+            )
+            body = _body(response)
+            elements = body.get("elements") or []
+            for element in elements:
+                if str(element.get("actor") or "") != organization:
+                    continue
+                text = str((element.get("message") or {}).get("text") or "")
+                if " ".join(text.split()) != wanted:
+                    continue
+                urn = str(element.get("commentUrn") or element.get("id") or "")
+                millis = (element.get("created") or {}).get("time")
+                return RemotePost(
+                    platform_id=urn,
+                    text=text,
+                    created_at=datetime.datetime.fromtimestamp(
+                        millis / 1000, datetime.UTC
+                    )
+                    if isinstance(millis, int)
+                    else None,
+                    permalink=self._comment_link(reply, urn),
+                )
+            start += len(elements)
+            total = int((body.get("paging") or {}).get("total") or 0)
+            if not elements or start >= total:
+                return None
 
     # -- metrics (§5.5) -------------------------------------------------------------
 

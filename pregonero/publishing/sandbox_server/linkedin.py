@@ -20,6 +20,9 @@ Routes (prefix ``/linkedin``, production paths kept; ``api.linkedin.com`` and
 * ``POST /rest/posts`` (201, empty body, URN in ``x-restli-id``),
   ``GET /rest/posts?q=author&author=<urn>&count&start`` (newest first),
   ``DELETE /rest/posts/<urn>`` (204).
+* ``GET /rest/socialActions/<post urn>/comments`` (the citizens' comments);
+  ``POST|GET /rest/socialActions/<comment urn>/comments`` — the organization's
+  nested comments (replies) under one of them (state ``linkedin:replies``).
 * HTML pages at ``/feed/update/<urn>/`` and ``/company/<vanity>/``.
 
 Default accounts for training: the consent page grants member
@@ -691,28 +694,143 @@ def register(app: SandboxApp) -> None:
             }
         )
 
+    def activity_of(post: dict[str, Any]) -> str:
+        return f"urn:li:activity:7{int(post['id'].rsplit(':', 1)[-1][-9:]):018d}"
+
+    def citizen_comment(urn: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The citizen's comment ``urn:li:comment:(<activity>,<id>)`` and its post."""
+        inner = urn.removeprefix("urn:li:comment:(").removesuffix(")")
+        activity, _sep, number = inner.rpartition(",")
+        if not urn.startswith("urn:li:comment:(") or not number.isdigit():
+            return None
+        with state.lock:
+            item = next(
+                (
+                    i
+                    for i in state.inbound.get(PREFIX, [])
+                    if i["id"] == number and i["kind"] == "comment"
+                ),
+                None,
+            )
+        post = state.find_post(PREFIX, str(item["post_id"])) if item else None
+        if item is None or post is None or post["deleted"]:
+            return None
+        return (item, post) if activity_of(post) == activity else None
+
+    def nested_row(reply: dict[str, Any]) -> dict[str, Any]:
+        millis = int(reply["created_at"].timestamp() * 1000)
+        return {
+            "id": reply["id"].rstrip(")").rsplit(",", 1)[-1],
+            "commentUrn": reply["id"],
+            "actor": reply["account_id"],
+            "created": {"actor": reply["account_id"], "time": millis},
+            "lastModified": {"actor": reply["account_id"], "time": millis},
+            "message": {"text": reply["text"], "attributes": []},
+            "object": reply["object"],
+            "parentComment": reply["parent"],
+        }
+
+    @app.route(PREFIX, "/rest/socialActions/<urn>/comments", ("POST",))
+    def create_comment(request: Request, urn: str) -> Response:
+        """A nested comment (a reply) under a citizen's comment, as the
+        organization: body ``actor``, ``object`` (the post or its activity),
+        ``message.text`` and ``parentComment`` (the comment in the path).
+        Answered 201 with the comment and its URN in ``x-restli-id``. Not in
+        our reference notes: shape after LinkedIn's Comments API page; the
+        1 250-character limit (knob ``max_comment``) is UNVERIFIED."""
+        member, error = checked(request)
+        if error:
+            return error
+        found = citizen_comment(urn)
+        if found is None:
+            return app.error(PREFIX, 404, "NOT_FOUND", f"Not found: {urn}")
+        _item, post = found
+        body = request.get_json(silent=True) or {}
+        missing = [f for f in ("actor", "object", "message") if not body.get(f)]
+        if missing:
+            return app.error(
+                PREFIX,
+                422,
+                "UNPROCESSABLE_ENTITY",
+                f"ERROR :: missing required fields {missing}",
+            )
+        actor = str(body["actor"])
+        if not can_post(member, actor) or actor != post["account_id"]:
+            return denied(f"socialActions.comments.create as {actor}")
+        if str(body["object"]) not in (post["id"], activity_of(post)):
+            return app.error(
+                PREFIX, 400, "INVALID_REQUEST", f"object does not match {urn}"
+            )
+        if str(body.get("parentComment") or "") != urn:
+            return app.error(
+                PREFIX,
+                400,
+                "INVALID_REQUEST",
+                "parentComment must be the comment in the request path",
+            )
+        text = str((body.get("message") or {}).get("text") or "")
+        if not text.strip():
+            return app.error(
+                PREFIX, 422, "UNPROCESSABLE_ENTITY", "ERROR :: /message/text :: empty"
+            )
+        limit = int(state.knob(PREFIX, "max_comment", 1250))
+        if len(text) > limit:
+            return app.error(
+                PREFIX,
+                422,
+                "UNPROCESSABLE_ENTITY",
+                f"ERROR :: /message/text :: length {len(text)} exceeds maximum {limit}",
+            )
+        reply = state.add_post(
+            f"{PREFIX}:replies", actor, text,
+            id=f"urn:li:comment:({activity_of(post)},{state.new_id()})",
+            parent=urn, object=str(body["object"]),
+        )  # fmt: skip
+        return json_response(nested_row(reply), 201, {"x-restli-id": reply["id"]})
+
     @app.route(PREFIX, "/rest/socialActions/<urn>/comments", ("GET",))
     def comments(request: Request, urn: str) -> Response:
         """Comments on one of the organization's posts (Community Management
         API ``socialActions/{urn}/comments``), oldest first, ``start``/``count``
-        paging (count at most 100)."""
+        paging (count at most 100); for a comment URN, the nested comments
+        under it."""
         member, error = checked(request)
         if error:
             return error
+        start = int(request.args.get("start", "0") or 0)
+        count = min(100, int(request.args.get("count", "10") or 10))
+        if urn.startswith("urn:li:comment:"):
+            found = citizen_comment(urn)
+            if found is None:
+                return app.error(PREFIX, 404, "NOT_FOUND", f"Not found: {urn}")
+            if not can_post(member, str(found[1]["account_id"])):
+                return denied(f"socialActions.comments of {urn}")
+            nested = [
+                r for r in state.live_posts(f"{PREFIX}:replies") if r["parent"] == urn
+            ]
+            return json_response(
+                {
+                    "paging": {
+                        "start": start,
+                        "count": count,
+                        "total": len(nested),
+                        "links": [],
+                    },
+                    "elements": [nested_row(r) for r in nested[start : start + count]],
+                }
+            )
         post = state.find_post(PREFIX, urn)
         if post is None or post["deleted"]:
             return app.error(PREFIX, 404, "NOT_FOUND", f"Not found: {urn}")
         if not can_post(member, str(post["account_id"])):
             return denied(f"socialActions.comments of {urn}")
-        start = int(request.args.get("start", "0") or 0)
-        count = min(100, int(request.args.get("count", "10") or 10))
         rows = [
             i
             for i in inbound.items(state, PREFIX, str(post["account_id"]))
             if i["kind"] == "comment" and i["post_id"] == urn
         ]
         rows.sort(key=lambda i: (i["created_at"], int(i["id"])))
-        activity = f"urn:li:activity:7{int(post['id'].rsplit(':', 1)[-1][-9:]):018d}"
+        activity = activity_of(post)
         elements = []
         for item in rows[start : start + count]:
             millis = int(item["created_at"].timestamp() * 1000)
