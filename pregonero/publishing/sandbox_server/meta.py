@@ -898,7 +898,10 @@ def _ig_fields(post: dict[str, Any]) -> dict[str, Any]:
 # Instagram media (``GET /{object-id}/comments`` with ``since``, ``order`` and
 # cursor paging), the Page's Messenger conversations (``GET
 # /{page-id}/conversations`` with nested ``messages``) and the Instagram media
-# the account is tagged or mentioned in (``GET /{ig-user-id}/tags``).
+# the account is tagged or mentioned in (``GET /{ig-user-id}/tags``). The
+# Page's replies under a Page comment (``POST|GET /{comment-id}/comments``,
+# state ``facebook:replies``) and the Instagram account's replies under a media
+# comment (``POST|GET /{ig-comment-id}/replies``, state ``instagram:replies``).
 
 
 def _since(request: Request) -> datetime.datetime | None:
@@ -968,6 +971,85 @@ def _register_inbound(app: SandboxApp) -> None:
             id=f"{comment_id.split('_')[0]}_{state.new_id()}", parent_id=comment_id,
         )  # fmt: skip
         return json_response({"id": reply["id"]})
+
+    def ig_comment(comment_id: str) -> dict[str, Any] | None:
+        """A citizen's comment on an Instagram media, by its id (``1790`` and
+        eleven digits)."""
+        if not comment_id.startswith("1790") or not comment_id[4:].isdigit():
+            return None
+        number = str(int(comment_id[4:]))
+        with state.lock:
+            return next(
+                (
+                    i
+                    for i in state.inbound.get(IG, [])
+                    if i["id"] == number and i["kind"] == "comment"
+                ),
+                None,
+            )
+
+    def ig_owner(request: Request, item: dict[str, Any]) -> Response | None:
+        found = _instagram(app, str(item["account_id"]))
+        if found is None:
+            return _missing(app, str(item["id"]))
+        record = _check_token(
+            app, request, {found[0]["id"], USER_ID}, "instagram_manage_comments"
+        )
+        return record if isinstance(record, Response) else None
+
+    def ig_reply_row(reply: dict[str, Any]) -> dict[str, Any]:
+        found = _instagram(app, reply["account_id"])
+        username = found[1].get("username", "") if found else ""
+        return {
+            "id": reply["id"],
+            "text": reply["text"],
+            "timestamp": graph_time(reply["created_at"]),
+            "username": username,
+            "from": {"id": reply["account_id"], "username": username},
+            "parent_id": reply["parent_id"],
+        }
+
+    @app.route(PREFIX, "/<version>/<comment_id>/replies", ("POST",))
+    def ig_reply(request: Request, version: str, comment_id: str) -> Response:
+        """A reply to a comment on the account's media (IG Comment Replies:
+        ``POST /{ig-comment-id}/replies`` with ``message`` → ``{"id"}``; needs
+        ``instagram_manage_comments``; only top-level comments take replies)."""
+        item = ig_comment(comment_id)
+        if item is None:
+            return _missing(app, comment_id, "post")
+        refused = ig_owner(request, item)
+        if refused is not None:
+            return refused
+        message = request.values.get("message", "")
+        if not message.strip():
+            return app.error(
+                PREFIX, 400, "100", "(#100) The parameter message is required"
+            )
+        if len(message) > CAPTION_LIMIT:
+            return app.error(PREFIX, 400, "100", "(#100) Param message is too long.")
+        reply = state.add_post(
+            f"{IG}:replies", str(item["account_id"]), message,
+            id=f"1792{int(state.new_id()):011d}", parent_id=comment_id,
+        )  # fmt: skip
+        return json_response({"id": reply["id"]})
+
+    @app.route(PREFIX, "/<version>/<comment_id>/replies")
+    def ig_replies(request: Request, version: str, comment_id: str) -> Response:
+        item = ig_comment(comment_id)
+        if item is None:
+            return _missing(app, comment_id)
+        refused = ig_owner(request, item)
+        if refused is not None:
+            return refused
+        rows = [
+            ig_reply_row(r)
+            for r in state.live_posts(f"{IG}:replies")
+            if r["parent_id"] == comment_id
+        ]
+        page, paging = _cursor_page(request, rows)
+        return json_response(
+            {"data": [_pick(r, request) for r in page], "paging": paging}
+        )
 
     @app.route(PREFIX, "/<version>/<object_id>/comments")
     def comments(request: Request, version: str, object_id: str) -> Response:
