@@ -422,6 +422,9 @@ class ReplyOut(Schema):
     created_at: datetime.datetime
     created_by: str
     last_error: str
+    # Unconfirmed and the network cannot check it: a person says if it went
+    # out (POST /inbox/replies/{id}/resolve).
+    needs_review: bool
 
 
 def reply_out(reply: Reply) -> dict[str, Any]:
@@ -437,6 +440,7 @@ def reply_out(reply: Reply) -> dict[str, Any]:
         "created_at": reply.created_at,
         "created_by": str(reply.created_by),
         "last_error": reply.last_error,
+        "needs_review": reply.needs_review,
     }
 
 
@@ -474,6 +478,44 @@ def create_reply(
         as_petition_answer=payload.as_petition_answer,
     )
     return Status(201, reply_out(reply))
+
+
+class ResolveReplyIn(Schema):
+    sent: bool
+    permalink: str = ""
+    note: str
+
+
+@router.post(
+    "/inbox/replies/{reply_id}/resolve",
+    response={200: ReplyOut, **ERRORS},
+    summary="Decir si salió una respuesta que la red no pudo confirmar",
+    description=(
+        "sent=true: la respuesta salió (permalink obligatorio si es pública); "
+        "sent=false: vuelve a la cola para enviarla de nuevo. note: cómo se "
+        "comprobó (obligatoria, queda en el historial)."
+    ),
+)
+def resolve_reply(
+    request: HttpRequest, reply_id: int, payload: ResolveReplyIn
+) -> dict[str, Any]:
+    user = user_of(request)
+    require_perm(user, Perm.INBOX_VIEW)
+    reply = (
+        Reply.objects.filter(
+            pk=reply_id,
+            organization_id=user.organization_id,
+            item__in=visible_items(user),
+        )
+        .select_related("created_by")
+        .first()
+    )
+    if reply is None:
+        raise Http404
+    reply = reply_actions.resolve_reply(
+        user, reply, sent=payload.sent, permalink=payload.permalink, note=payload.note
+    )
+    return reply_out(reply)
 
 
 class PetitionIn(Schema):

@@ -241,3 +241,31 @@ class ReplyForm(StyledFormMixin, forms.Form):
             del self.fields["private"]
         if not petition:
             del self.fields["as_petition_answer"]
+
+
+class ResolveReplyForm(StyledFormMixin, forms.Form):
+    """A person says whether a reply the network could not confirm went out."""
+
+    reply = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("¿La respuesta salió en la red?"),
+        choices=[
+            ("sent", _("Sí salió: la veo publicada o enviada")),
+            ("not_sent", _("No salió: enviarla de nuevo")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    permalink = forms.CharField(
+        label=_("Enlace de la respuesta en la red (si salió)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Obligatorio para una respuesta pública; un mensaje privado puede no "
+            "tener enlace."
+        ),
+    )
+    note = forms.CharField(
+        label=_("¿Cómo lo comprobó?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Queda en el historial del mensaje."),
+    )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +27,11 @@ from django.utils.translation import gettext as _
 from pregonero.accounts.models import User
 from pregonero.accounts.permissions import Perm, require
 from pregonero.audit.actions import record
-from pregonero.core.errors import TransitionNotAllowed, ValidationFailed
+from pregonero.core.errors import (
+    NotFoundError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from pregonero.core.models import Channel
 from pregonero.publishing.actions import (
     _usable_connection,
@@ -301,9 +307,11 @@ def _sent(
     started_at: datetime.datetime,
     worker: str,
     kind: str,
+    actor: User | None = None,
 ) -> None:
     """The reply is on the network: record it, mark the item responded and,
-    when asked, keep it as the petition's answer (PET-08)."""
+    when asked, keep it as the petition's answer (PET-08). ``kind`` is "send",
+    "reconcile" (found by reading the thread) or "manual" (a person said so)."""
     now = timezone.now()
     with transaction.atomic():
         Reply.objects.filter(pk=reply.pk).update(
@@ -313,6 +321,7 @@ def _sent(
             sent_at=now,
             claimed_at=None,
             unconfirmed_at=None,
+            needs_review=False,
             next_attempt_at=None,
             last_error="",
             updated_at=now,
@@ -320,14 +329,14 @@ def _sent(
         _attempt(
             reply,
             kind,
-            "sent" if kind == "send" else "found",
+            {"send": "sent", "manual": "confirmed"}.get(kind, "found"),
             started_at,
             worker,
             summary=platform_id,
         )
         item = reply.item
         record(
-            None,
+            actor,
             "inbox.reply.sent",
             item,
             {
@@ -345,17 +354,19 @@ def _sent(
         ):
             on_time = item.first_response_due is None or now <= item.first_response_due
             record(
-                None,
+                actor,
                 "inbox.item.responded",
                 item,
                 {"permalink": permalink or None, "on_time": on_time},
                 organization=item.organization_id,
             )
         if reply.as_petition_answer:
-            _answer_petition(reply, permalink, now)
+            _answer_petition(reply, permalink, now, actor)
 
 
-def _answer_petition(reply: Reply, permalink: str, now: datetime.datetime) -> None:
+def _answer_petition(
+    reply: Reply, permalink: str, now: datetime.datetime, actor: User | None = None
+) -> None:
     from .models import Petition
 
     petition = Petition.objects.filter(item_id=reply.item_id).first()
@@ -376,7 +387,7 @@ def _answer_petition(reply: Reply, permalink: str, now: datetime.datetime) -> No
     ):
         return
     record(
-        None,
+        actor,
         "inbox.petition.answered",
         reply.item,
         {
@@ -521,6 +532,105 @@ def _ask_a_person(
             organization=reply.organization_id,
         )
     return ReplyOutcome("ask_person")
+
+
+@transaction.atomic
+def resolve_reply(
+    user: User,
+    reply: Reply,
+    *,
+    sent: bool,
+    permalink: str = "",
+    note: str,
+) -> Reply:
+    """A person says what happened to a reply the network could not confirm
+    (the same as ``publishing.actions.resolve_unconfirmed`` for publications).
+
+    It went out: the reply is *enviada* with the link the person pasted, the
+    item responded and, when asked, the petition answered (PET-08). It did
+    not: the reply goes back to the queue for a fresh send (reading the
+    thread again cannot duplicate it: the person looked). REC-02: audited
+    with the person's note.
+    """
+    require(user, Perm.INBOX_MANAGE)
+    locked = (
+        Reply.objects.select_for_update(of=("self",))
+        .select_related("item__channel", "item__conversation", "created_by")
+        .filter(pk=reply.pk, organization_id=user.organization_id)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError(_("La respuesta no existe."))
+    if locked.state != ReplyState.UNCONFIRMED:
+        raise TransitionNotAllowed(
+            _("La respuesta ya no está sin confirmar: recargue la página.")
+        )
+    permalink = (permalink or "").strip()
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not note:
+        errors["note"] = [_("Cuente cómo lo comprobó (queda en el historial).")]
+    if sent and permalink:
+        try:
+            URLValidator(schemes=["https", "http"])(permalink)
+        except DjangoValidationError:
+            errors["permalink"] = [_("Pegue el enlace completo (https://…).")]
+        else:
+            if len(permalink) > 500:
+                errors["permalink"] = [_("El enlace es demasiado largo.")]
+    elif sent and not locked.private:
+        errors["permalink"] = [
+            _("Pegue el enlace de la respuesta pública en la red (https://…).")
+        ]
+    if errors:
+        raise ValidationFailed(
+            _("Revise los datos marcados: nada se cambió."), errors=errors
+        )
+    now = timezone.now()
+    worker = f"persona:{user.pk}"
+    if sent:
+        _sent(
+            locked,
+            locked.platform_id,
+            permalink,
+            locked.unconfirmed_at or now,
+            worker,
+            "manual",
+            actor=user,
+        )
+    else:
+        Reply.objects.filter(pk=locked.pk).update(
+            state=ReplyState.QUEUED,
+            needs_review=False,
+            unconfirmed_at=None,
+            claimed_at=None,
+            claimed_by="",
+            reconcile_attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+        _attempt(
+            locked,
+            "manual",
+            "not_sent",
+            now,
+            worker,
+            summary=_("Una persona comprobó que no salió: se enviará de nuevo."),
+        )
+        transaction.on_commit(lambda: _enqueue(locked.pk))
+    record(
+        user,
+        "inbox.reply.resolved",
+        locked.item,
+        {
+            "reply": locked.pk,
+            "sent": sent,
+            "permalink": permalink or None,
+            "note": note,
+        },
+    )
+    locked.refresh_from_db()
+    return locked
 
 
 def dispatch_replies(now: datetime.datetime | None = None) -> int:

@@ -40,11 +40,12 @@ from .forms import (
     RadicadoForm,
     ReferForm,
     ReplyForm,
+    ResolveReplyForm,
     RespondedForm,
     TriageForm,
 )
 from .holidays_calendar import calendar_for
-from .models import InboundItem, Petition, SavedReply
+from .models import InboundItem, Petition, Reply, ReplyState, SavedReply
 from .permissions import inbox_staff, visible_items
 from .personal_data import KIND_LABELS, find_personal_data
 from .reports import export_csv, export_xlsx, mask_contact, mask_document, mask_text
@@ -287,7 +288,7 @@ def _detail_context(
         "timeline": timeline_for(item),
         "nav": "inbox",
     }
-    context["replies"] = item.replies.select_related("created_by")
+    context["replies"] = _reply_rows(item, manage, bound.get("resolve_reply"))
     if manage and item.channel_id and item.anonymised_at is None:
         reply_form, options = _reply_form(item)
         context["reply_form"] = bound.get("reply") or reply_form
@@ -424,6 +425,8 @@ def item_post(request: AuthedHttpRequest, pk: int, what: str) -> HttpResponse:
                 done = _("Nota agregada.")
         elif what == "reply":
             form, done = _reply_post(user, item, post)
+        elif what == "resolve_reply":
+            form, done = _resolve_reply_post(user, item, post)
         elif what == "responded":
             form = RespondedForm(post)
             if form.is_valid():
@@ -450,6 +453,52 @@ def item_post(request: AuthedHttpRequest, pk: int, what: str) -> HttpResponse:
         context["reply_marks"] = getattr(form, "personal_marks", None)
     status = 200 if what == "reply" and not form.errors else 422
     return render(request, "inbox/item_detail.html", context, status=status)
+
+
+def _reply_rows(
+    item: InboundItem, manage: bool, bound: forms.Form | None
+) -> list[tuple[Reply, ResolveReplyForm | None]]:
+    """The item's replies, each unconfirmed one the network could not check
+    with its «¿salió?» form (the refused one keeps what was typed)."""
+    rows: list[tuple[Reply, ResolveReplyForm | None]] = []
+    for reply in item.replies.select_related("created_by"):
+        form = None
+        if manage and reply.state == ReplyState.UNCONFIRMED and reply.needs_review:
+            auto_id = f"id_resolve{reply.pk}_%s"
+            if isinstance(bound, ResolveReplyForm) and bound.data.get("reply") == str(
+                reply.pk
+            ):
+                form = bound
+                form.auto_id = auto_id
+            else:
+                form = ResolveReplyForm(initial={"reply": reply.pk}, auto_id=auto_id)
+        rows.append((reply, form))
+    return rows
+
+
+def _resolve_reply_post(
+    user: Any, item: InboundItem, post: Any
+) -> tuple[ResolveReplyForm, str]:
+    form = ResolveReplyForm(post)
+    if not form.is_valid():
+        return form, ""
+    d = form.cleaned_data
+    reply = Reply.objects.filter(
+        pk=d["reply"], item=item, organization_id=user.organization_id
+    ).first()
+    if reply is None:
+        raise Http404
+    sent = d["outcome"] == "sent"
+    try:
+        reply_actions.resolve_reply(
+            user, reply, sent=sent, permalink=d["permalink"], note=d["note"]
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return form, ""
+    if sent:
+        return form, _("Respuesta registrada como enviada.")
+    return form, _("La respuesta vuelve a la cola: se enviará de nuevo en segundos.")
 
 
 def _reply_form(
