@@ -225,12 +225,14 @@ def anonymise_expired(
     *,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
+    limit: int | None = None,
 ) -> int:
     """Anonymise every item past its organization's retention period (DAT-01).
 
     In batches of ``batch_size``, each in its own transaction with one audit
     event per item, so an interrupted run is simply resumed by the next one;
-    items already anonymised are skipped. ``dry_run`` only counts.
+    items already anonymised are skipped. ``dry_run`` only counts. ``limit``
+    caps one run (the scheduler's); the rest waits for the next run.
     """
     now = now or timezone.now()
     total = 0
@@ -239,16 +241,17 @@ def anonymise_expired(
             total += expired_items(organization_id, now).count()
             continue
         periods = periods_for(organization_id)
-        while True:
+        while limit is None or total < limit:
+            size = batch_size if limit is None else min(batch_size, limit - total)
             with transaction.atomic():
                 batch = list(
                     expired_items(organization_id, now).select_for_update(of=("self",))[
-                        :batch_size
+                        :size
                     ]
                 )
                 for item in batch:
                     _anonymise_item(item, periods, now)
             total += len(batch)
-            if len(batch) < batch_size:
+            if len(batch) < size:
                 break
     return total

@@ -188,6 +188,14 @@ def test_one_audit_event_per_item_and_idempotent(world: World) -> None:
     assert events.count() == 4
 
 
+def test_a_run_can_be_capped_and_the_next_one_resumes(world: World) -> None:
+    scenario(world)
+    later = at(2032, 1, 1, 0, 0)
+    assert anonymise_expired(later, batch_size=2, limit=3) == 3
+    assert anonymise_expired(later, dry_run=True) == 1
+    assert anonymise_expired(later, batch_size=2, limit=3) == 1
+
+
 def test_dry_run_changes_nothing(world: World) -> None:
     items = scenario(world)
     later = at(2032, 1, 1, 0, 0)

@@ -51,6 +51,8 @@ ANALYZE_EVERY = datetime.timedelta(hours=24)
 PETITION_ALERTS_EVERY = datetime.timedelta(minutes=5)
 # Retention periods run in months (DAT-01): once an hour is plenty.
 ANONYMISE_EVERY = datetime.timedelta(hours=1)
+# A backlog (the first run) is worked off over several passes, not in one.
+ANONYMISE_PER_PASS = 5000
 
 
 def upkeep() -> dict[str, int]:
@@ -102,7 +104,7 @@ def _anonymise_if_due() -> int:
     if last is not None and timezone.now() - last.seen_at < ANONYMISE_EVERY:
         return 0
     beat("inbox:anonymise", "maintenance")
-    return anonymise_expired()
+    return anonymise_expired(limit=ANONYMISE_PER_PASS)
 
 
 def seconds_until_next(lead: float, cap: float) -> float:
