@@ -370,7 +370,11 @@ PREGONERO_META_APP_SECRET = os.environ.get(
     "PREGONERO_META_APP_SECRET", PREGONERO_NETWORKS["facebook"]["client_secret"]
 )
 # The networks' comments, mentions and messages are read this often per channel.
-PREGONERO_INBOX_POLL_MINUTES = env_int("PREGONERO_INBOX_POLL_MINUTES", 5)
+PREGONERO_INBOX_POLL_MINUTES = env_int("PREGONERO_INBOX_POLL_MINUTES", 1)
+# A channel that received something new in the last ACTIVE_MINUTES is read every
+# ACTIVE_POLL_SECONDS (a crisis is in the Bandeja within seconds).
+PREGONERO_INBOX_ACTIVE_POLL_SECONDS = env_int("PREGONERO_INBOX_ACTIVE_POLL_SECONDS", 3)
+PREGONERO_INBOX_ACTIVE_MINUTES = env_int("PREGONERO_INBOX_ACTIVE_MINUTES", 15)
 PREGONERO_HTTP_TIMEOUT = float(os.environ.get("PREGONERO_HTTP_TIMEOUT", "30"))
 PREGONERO_HTTP_CONNECT_TIMEOUT = float(
     os.environ.get("PREGONERO_HTTP_CONNECT_TIMEOUT", "5")

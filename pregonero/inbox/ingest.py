@@ -3,6 +3,12 @@
 Every active, connected channel whose adapter reads inbound items
 (``inbound_kinds``) is read every ``PREGONERO_INBOX_POLL_MINUTES`` (5 by
 default) by the scheduler's hook ``ingest_due``, which hands it to a worker.
+A channel where citizens are writing now (a reading stored something new in
+the last ``PREGONERO_INBOX_ACTIVE_MINUTES``, 15) is read every
+``PREGONERO_INBOX_ACTIVE_POLL_SECONDS`` (3) instead: in a crisis a message is
+in the Bandeja seconds after it was written, and a quiet channel costs one
+call every few minutes (the networks' rate limits; a ``Retry-After`` is
+always honoured).
 The worker claims the channel with a conditional UPDATE of its
 ``IngestState.claimed_until`` (house rule 5), asks the adapter for everything
 after the stored cursor, stores each item through ``receive_item``
@@ -54,6 +60,19 @@ def poll_every() -> datetime.timedelta:
     )
 
 
+def active_poll_every() -> datetime.timedelta:
+    """How often a channel with fresh activity is read (never less often than idle)."""
+    seconds = float(getattr(settings, "PREGONERO_INBOX_ACTIVE_POLL_SECONDS", 3))
+    return min(datetime.timedelta(seconds=seconds), poll_every())
+
+
+def active_for() -> datetime.timedelta:
+    """How long after its last new item a channel counts as active."""
+    return datetime.timedelta(
+        minutes=float(getattr(settings, "PREGONERO_INBOX_ACTIVE_MINUTES", 15))
+    )
+
+
 class IngestionRefused(DomainError):
     """The channel cannot be read now (not connected, nothing to read by API)."""
 
@@ -98,13 +117,28 @@ def ingestable(queryset: QuerySet[Channel] | None = None) -> QuerySet[Channel]:
 
 
 def due_channels(now: datetime.datetime | None = None) -> list[Channel]:
-    """Channels not read for a polling interval and not claimed (one query)."""
+    """Channels not claimed and not read for their polling interval: the idle
+    one, or the short one while the channel is active (one query)."""
     now = now or timezone.now()
+    active = Q(last_new_at__gt=now - active_for())
     busy = IngestState.objects.filter(
-        Q(claimed_until__gt=now) | Q(last_run_at__gt=now - poll_every())
+        Q(claimed_until__gt=now)
+        | Q(last_run_at__gt=now - active_poll_every())
+        | (~active & Q(last_run_at__gt=now - poll_every()))
     ).values("channel_id")
-    candidates = ingestable().exclude(pk__in=busy).order_by("pk")
-    return [c for c in candidates if reads_inbound(c)]
+    candidates = (
+        ingestable().exclude(pk__in=busy).select_related("ingest_state").order_by("pk")
+    )
+    return [c for c in candidates if reads_inbound(c) and not _resting(c, now)]
+
+
+def _resting(channel: Channel, now: datetime.datetime) -> bool:
+    """An active channel whose network's quota asks for a longer pause."""
+    pause = adapter_class(channel).inbound_active_poll_seconds
+    state = getattr(channel, "ingest_state", None)
+    if not pause or state is None or state.last_run_at is None:
+        return False
+    return state.last_run_at > now - datetime.timedelta(seconds=pause)
 
 
 # ---------------------------------------------------------------- entry points
@@ -182,14 +216,17 @@ def _store(
                 post_url=entry.post_url,
             )
             stored += int(created)
-        IngestState.objects.filter(pk=state.pk).update(
-            cursor=page.cursor[:500],
-            last_success_at=now,
-            last_error="",
-            last_error_at=None,
-            failures=0,
-            items_total=F("items_total") + stored,
-        )
+        fields: dict[str, Any] = {
+            "cursor": page.cursor[:500],
+            "last_success_at": now,
+            "last_error": "",
+            "last_error_at": None,
+            "failures": 0,
+            "items_total": F("items_total") + stored,
+        }
+        if stored:
+            fields["last_new_at"] = now
+        IngestState.objects.filter(pk=state.pk).update(**fields)
     return stored
 
 

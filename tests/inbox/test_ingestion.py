@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pregonero.audit.models import AuditEvent
-from pregonero.core.management.commands.scheduler import upkeep
+from pregonero.core.management.commands.scheduler import tick
 from pregonero.core.models import Channel, NetworkKind
 from pregonero.inbox import ingest
 from pregonero.inbox.ingest import ingest_channel, ingest_due
@@ -222,10 +222,51 @@ def test_scheduler_hook_queues_each_connected_channel_once(
     assert ingest_due(now) == 1  # the TikTok channel has nothing to read
     assert state(masto).last_run_at is not None
     assert not IngestState.objects.filter(channel=tiktok).exists()
-    assert ingest_due(now + datetime.timedelta(minutes=1)) == 0
-    assert ingest_due(now + datetime.timedelta(minutes=6)) == 1
-    assert "inbox" in upkeep()
+    # The reading stored the seeded items: the channel is active, read again
+    # after PREGONERO_INBOX_ACTIVE_POLL_SECONDS (3), not before.
+    assert ingest_due(now + datetime.timedelta(seconds=2)) == 0
+    assert ingest_due(now + datetime.timedelta(seconds=4)) == 1
+    assert "inbox" in tick()
     assert "TikTok" in ingest.unavailable_reason(tiktok)
+
+
+def test_an_active_channel_is_read_every_few_seconds_a_quiet_one_every_minute(
+    settings: Any, world: World, training: SandboxServer, masto: Channel
+) -> None:
+    """Issue 6's crisis: once a reading stores something new, the channel is
+    read every PREGONERO_INBOX_ACTIVE_POLL_SECONDS for
+    PREGONERO_INBOX_ACTIVE_MINUTES; a reading with nothing new does not count."""
+    settings.PREGONERO_INBOX_POLL_MINUTES = 1
+    settings.PREGONERO_INBOX_ACTIVE_POLL_SECONDS = 3
+    settings.PREGONERO_INBOX_ACTIVE_MINUTES = 15
+    now = timezone.now()
+    assert ingest_channel(masto, now=now).stored > 0  # the seeded items
+    assert state(masto).last_new_at == now
+    seconds = datetime.timedelta(seconds=1)
+    assert masto not in ingest.due_channels(now + 2 * seconds)
+    assert masto in ingest.due_channels(now + 4 * seconds)
+    # A reading with nothing new keeps the channel active until the window ends.
+    later = now + 4 * seconds
+    assert ingest_channel(masto, now=later).stored == 0
+    assert state(masto).last_new_at == now
+    assert masto in ingest.due_channels(later + 4 * seconds)
+    quiet = now + datetime.timedelta(minutes=16)
+    IngestState.objects.filter(channel=masto).update(last_run_at=quiet)
+    assert masto not in ingest.due_channels(quiet + 4 * seconds)
+    assert masto in ingest.due_channels(quiet + 61 * seconds)
+
+
+def test_a_network_with_a_tight_quota_rests_longer_while_active(
+    world: World, training: SandboxServer, masto: Channel, monkeypatch: Any
+) -> None:
+    from pregonero.publishing.adapters.mastodon import MastodonAdapter
+
+    monkeypatch.setattr(MastodonAdapter, "inbound_active_poll_seconds", 15.0)
+    now = timezone.now()
+    ingest_channel(masto, now=now)
+    seconds = datetime.timedelta(seconds=1)
+    assert masto not in ingest.due_channels(now + 4 * seconds)
+    assert masto in ingest.due_channels(now + 16 * seconds)
 
 
 def test_one_failing_channel_does_not_stop_the_others(

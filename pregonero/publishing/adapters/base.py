@@ -308,6 +308,9 @@ class Adapter(ABC):
     # and, for a network that reads none, why (Spanish, shown on the channel).
     inbound_kinds: ClassVar[tuple[str, ...]] = ()
     inbound_unavailable: ClassVar[object] = ""  # a (lazy) Spanish string
+    # Seconds between readings of a channel with fresh activity, where the
+    # network's quota asks for more than ``PREGONERO_INBOX_ACTIVE_POLL_SECONDS``.
+    inbound_active_poll_seconds: ClassVar[float] = 0.0
     # A network that honours an idempotency key makes a blind retry safe.
     honours_idempotency_key: ClassVar[bool] = False
     # Production endpoints and OAuth scopes; ``settings.PREGONERO_NETWORKS[slug]``

@@ -176,6 +176,10 @@ class YouTubeAdapter(Adapter):
     supports_metrics = True
     # Comments on the channel's videos; YouTube has no mentions or messages.
     inbound_kinds = ("comment",)
+    # 10,000 quota units a day shared with uploads' metadata, captions and
+    # replies (50 each): an active channel is read every 15 s (240 units an
+    # hour), not every 3 s (1,200), so a crisis day cannot exhaust it.
+    inbound_active_poll_seconds = 15.0
     # A reply is a comment under the top-level one (``comments.insert``, §4.5);
     # YouTube has no private messages.
     supports_public_reply = True

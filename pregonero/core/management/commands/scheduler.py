@@ -67,7 +67,6 @@ def upkeep() -> dict[str, int]:
         "metrics": collect_due(),
         "reports": draft_monthly_reports(),
         "petition_alerts": _petition_alerts_if_due(),
-        "inbox": ingest_due(),
         "mailbox": poll_due(),
         "replies": dispatch_replies(),
         "anonymised": _anonymise_if_due(),
@@ -75,8 +74,8 @@ def upkeep() -> dict[str, int]:
 
 
 def tick() -> dict[str, int]:
-    """One full pass: due publications, then the upkeep."""
-    return {"publications": dispatch_due(), **upkeep()}
+    """One full pass: due publications and channel readings, then the upkeep."""
+    return {"publications": dispatch_due(), "inbox": ingest_due(), **upkeep()}
 
 
 def _analyze_if_due() -> bool:
@@ -154,6 +153,9 @@ class Command(BaseCommand):
                     close_old_connections()
                 try:
                     dispatched = dispatch_due()
+                    # Every pass (at most a second apart): an active channel is
+                    # read every few seconds (issue 6, crisis lag ≤ 5 s).
+                    ingest_due()
                     if time.monotonic() - last_upkeep >= interval:
                         beat(name, "scheduler")
                         done = upkeep()
