@@ -15,6 +15,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "accounts.token.created": _("Token de API creado"),
     "accounts.token.revoked": _("Token de API revocado"),
     "accounts.ical.rotated": _("Enlace del calendario renovado"),
+    # checks: the language review's settings per organization
+    "checks.profile.created": _("Configuración de la revisión del lenguaje creada"),
+    "checks.profile.updated": _("Configuración de la revisión del lenguaje modificada"),
+    "checks.profile.words_changed": _(
+        "Listas de palabras de la revisión del lenguaje modificadas"
+    ),
     # core
     "core.channel.created": _("Canal creado"),
     "core.channel.updated": _("Canal modificado"),
@@ -39,7 +45,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "inbox.item.anonymised": _(
         "Contenido anonimizado por el plazo de conservación (Ley 1581 de 2012)"
     ),
+    "inbox.ingestion.requested": _("Lectura de un canal pedida a mano"),
+    "inbox.reply.queued": _("Respuesta puesta en cola"),
+    "inbox.reply.sent": _("Respuesta enviada por la red"),
+    "inbox.reply.unconfirmed": _("La red no confirmó la respuesta"),
+    "inbox.reply.reconciled": _("Respuesta encontrada en la red al reconciliar"),
+    "inbox.reply.needs_review": _("Respuesta sin confirmar pasada a una persona"),
     "inbox.reply.resolved": _("Respuesta sin confirmar resuelta por una persona"),
+    "mailbox.read.requested": _("Lectura del buzón institucional pedida a mano"),
+    "mailbox.read.failed": _("Falló la lectura del buzón institucional"),
     "inbox.petition.opened": _("Petición abierta con su término legal"),
     "inbox.petition.radicado_set": _("Radicado de Bogotá te escucha registrado"),
     "inbox.petition.updated": _("Datos de la petición modificados"),

@@ -433,7 +433,8 @@ def add_note(user: User, item: InboundItem, text: str) -> Note:
         author=user,
         text=text.strip(),
     )
-    record(user, "inbox.item.note_added", item, {"note": note.text})
+    # The note's id, not its text: the log keeps nothing to anonymise (DAT-01).
+    record(user, "inbox.item.note_added", item, {"note_id": note.pk})
     return note
 
 
