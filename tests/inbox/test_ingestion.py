@@ -256,6 +256,19 @@ def test_an_active_channel_is_read_every_few_seconds_a_quiet_one_every_minute(
     assert masto in ingest.due_channels(quiet + 61 * seconds)
 
 
+def test_the_scheduler_knows_when_the_next_active_channel_is_due(
+    settings: Any, world: World, training: SandboxServer, masto: Channel
+) -> None:
+    settings.PREGONERO_INBOX_ACTIVE_POLL_SECONDS = 3
+    now = timezone.now()
+    assert ingest.seconds_until_next_reading(now) is None  # nothing active
+    ingest_channel(masto, now=now)  # stores the seeded items: active
+    IngestState.objects.filter(channel=masto).update(last_run_at=now)
+    one = datetime.timedelta(seconds=1)
+    assert ingest.seconds_until_next_reading(now + one) == pytest.approx(2.0)
+    assert ingest.seconds_until_next_reading(now + 5 * one) == 0.0
+
+
 def test_a_network_with_a_tight_quota_rests_longer_while_active(
     world: World, training: SandboxServer, masto: Channel, monkeypatch: Any
 ) -> None:

@@ -27,7 +27,7 @@ from pregonero.analytics.collect import collect_due
 from pregonero.analytics.reports import draft_monthly_reports
 from pregonero.content.actions import escalate_stale_urgent_reviews
 from pregonero.inbox.alerts import retry_alert_emails, send_term_alerts
-from pregonero.inbox.ingest import ingest_due
+from pregonero.inbox.ingest import ingest_due, seconds_until_next_reading
 from pregonero.inbox.reply_actions import dispatch_replies
 from pregonero.inbox.retention import anonymise_expired
 from pregonero.lib.db import analyze_sqlite
@@ -167,6 +167,9 @@ class Command(BaseCommand):
                     pause = seconds_until_next(
                         lead, interval - (time.monotonic() - last_upkeep)
                     )
+                    reading = seconds_until_next_reading()
+                    if reading is not None:
+                        pause = min(pause, reading)
                 except Exception:
                     logger.exception("scheduler pass failed")
                     pause = 1.0
