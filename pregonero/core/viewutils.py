@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.functional import cached_property
 
 from pregonero.accounts.models import User
 
@@ -48,6 +50,39 @@ def flash_error(request: HttpRequest, error: DomainError) -> None:
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int = 25) -> Page:
     paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("pagina"))
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows.
+
+    On a table of millions (the Bandeja of a large entity), ``COUNT(*)`` of a
+    broad filter reads every matching row on each page view; counting up to
+    the cap reads at most ``cap + 1``. Beyond it the page says «más de …» and
+    asks for narrower filters; the pages up to the cap stay reachable."""
+
+    def __init__(self, object_list: Any, per_page: int, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        limited: Any = self.object_list[: self.cap + 1]
+        return min(int(limited.count()), self.cap + 1)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(min(self.count, self.cap) / self.per_page))
+
+
+def paginate_capped(
+    request: HttpRequest, queryset: Any, per_page: int = 25, cap: int = 10_000
+) -> Page:
+    paginator = CappedPaginator(queryset, per_page, cap)
     return paginator.get_page(request.GET.get("pagina"))
 
 

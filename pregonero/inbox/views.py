@@ -22,7 +22,11 @@ from pregonero.audit.timeline import timeline_for
 from pregonero.core.errors import DomainError
 from pregonero.core.forms import apply_domain_error
 from pregonero.core.models import Channel, NetworkKind
-from pregonero.core.viewutils import AuthedHttpRequest, get_for_org, paginate
+from pregonero.core.viewutils import (
+    AuthedHttpRequest,
+    get_for_org,
+    paginate_capped,
+)
 
 from . import actions, ingest, reply_actions
 from .deadlines import BusinessCalendar
@@ -174,7 +178,8 @@ def item_list(request: AuthedHttpRequest) -> HttpResponse:
             | Q(petition__number__icontains=filters["q"])
             | Q(petition__radicado__icontains=filters["q"])
         )
-    page = paginate(request, items.order_by("-received_at", "-pk"))
+    # Counted up to 10,000: a large entity's Bandeja holds millions (issue 6).
+    page = paginate_capped(request, items.order_by("-received_at", "-pk"))
     calendar = calendar_for(user.organization_id)
     rows = []
     for item in page:
