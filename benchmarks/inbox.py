@@ -570,13 +570,16 @@ def generate_list_data(rows: int, log: Any) -> dict[str, Any]:
         tuple[int, dt.datetime, str]
     ] = []  # (row number, received, typology)
 
+    # Denser towards today (a growing audience), never in the future; written
+    # oldest first, as the readings append them (the table's physical order).
+    ages = sorted((span * (rng.random() ** 1.6) for _n in range(rows)), reverse=True)
+
     def item_rows() -> Any:
         for n in range(rows):
             index = rng.choices(range(len(channels)), weights)[0]
             channel = channels[index]
             kind = rng.choice(kinds_of[channel.kind])
-            # Denser towards today (a growing audience), never in the future.
-            age = span * (rng.random() ** 1.6)
+            age = ages[n]
             received = now - age
             recent = age < dt.timedelta(days=3)
             roll = rng.random()
@@ -657,7 +660,9 @@ def generate_list_data(rows: int, log: Any) -> dict[str, Any]:
 
     _copy("inbox_petition", petition_columns, petition_rows())
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does soon after a bulk load: statistics and the
+        # visibility map (index-only scans).
+        cursor.execute("VACUUM ANALYZE")
     return {"rows": rows, "petitions": len(petition_items), "organization": org.slug}
 
 
@@ -681,7 +686,11 @@ LIST_PAGES = [
     ("pagina_40", "?pagina=40"),
     ("x_pagina_20", "?red=x&pagina=20"),
     ("busqueda", "?q=reasentamiento"),
+    ("busqueda_sin_resultados", "?q=inexistente"),
 ]
+# Free text is searched through every message (no text index): reported, not
+# part of the filters' target.
+SEARCHES = ("busqueda", "busqueda_sin_resultados")
 
 
 def run_list(args: argparse.Namespace, report: dict[str, Any]) -> dict[str, Any]:
@@ -749,7 +758,7 @@ def run_list(args: argparse.Namespace, report: dict[str, Any]) -> dict[str, Any]
             f"  {name:<30} p50 {stats['p50']:>7.1f} ms  p95 {stats['p95']:>7.1f} ms  "
             f"{len(queries.captured_queries)} consultas"
         )
-    timed = [p for n, p in results["pages"].items() if n != "busqueda"]
+    timed = [p for n, p in results["pages"].items() if n not in SEARCHES]
     results["target_p95_met"] = all(p["p95_ms"] <= TARGET_LIST_P95_MS for p in timed)
     return results
 

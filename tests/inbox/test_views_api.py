@@ -78,6 +78,14 @@ def test_filters(world: World) -> None:
     assert rows(radicado="sin") == 1
     with time_machine.travel(at(2026, 6, 1, 9, 0), tick=False):
         assert rows(vencidas="1") == 3
+    # Answered, or not applicable: never overdue; a petition is overdue by its
+    # legal term, not by the first-response target.
+    spam = receive(world.fb, text="spam")
+    actions.triage(world.writer, spam, "not_applicable", reason="Publicidad")
+    answered = receive(world.x, text="tres", kind="mention")
+    actions.mark_responded(world.writer, answered)
+    with time_machine.travel(at(2026, 6, 1, 9, 0), tick=False):
+        assert rows(vencidas="1") == 3
 
 
 def test_triage_form_keeps_what_was_typed_on_refusal(world: World) -> None:
