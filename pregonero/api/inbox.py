@@ -19,6 +19,7 @@ from pregonero.accounts.models import User
 from pregonero.accounts.permissions import Perm, has_perm
 from pregonero.core.models import Channel, Dependency
 from pregonero.inbox import actions, reply_actions
+from pregonero.inbox.listing import capped_count, filter_items
 from pregonero.inbox.models import InboundItem, Petition, Reply
 from pregonero.inbox.permissions import visible_items
 from pregonero.inbox.reports import (
@@ -28,7 +29,6 @@ from pregonero.inbox.reports import (
     mask_document,
     mask_text,
 )
-from pregonero.inbox.workflow import ItemState, PetitionState
 
 from .base import ErrorOut, Page, in_org, paginate, require_perm, user_of
 
@@ -85,7 +85,12 @@ class ItemSummary(Schema):
 
 
 class ItemPage(Page):
+    # True when more than ``count`` (10,000) items match: narrow the filters.
+    count_capped: bool = False
     items: list[ItemSummary]
+
+
+COUNT_CAP = 10_000
 
 
 class NoteOut(Schema):
@@ -252,36 +257,23 @@ def list_items(
     items = (
         visible_items(user).select_related("petition").order_by("-received_at", "-pk")
     )
-    if network:
-        items = items.filter(network=network)
-    if state:
-        items = items.filter(state=state)
-    if kind:
-        items = items.filter(kind=kind)
-    if typology:
-        items = items.filter(typology=typology)
-    if assignee_id:
-        items = items.filter(assignee_id=assignee_id)
-    if overdue:
-        from django.db.models import Q
-
-        items = items.filter(
-            Q(
-                petition__state=PetitionState.OPEN,
-                petition__due_date__lt=timezone.localdate(),
-            )
-            | Q(
-                responded_at__isnull=True,
-                first_response_due__lt=timezone.now(),
-                petition__isnull=True,
-            )
-            & ~Q(state=ItemState.NOT_APPLICABLE)
-        )
-    if without_radicado:
-        items = items.filter(petition__isnull=False, petition__radicado="")
-    count, rows = paginate(items, offset, limit)
+    items = filter_items(
+        items,
+        user,
+        network=network,
+        state=state,
+        kind=kind,
+        typology=typology,
+        assignee=str(assignee_id or ""),
+        overdue=overdue,
+        without_radicado=without_radicado,
+    )
+    # A large entity's Bandeja holds millions: counted up to COUNT_CAP.
+    count, capped = capped_count(items, COUNT_CAP)
+    count, rows = paginate(items, offset, limit, count=count)
     return {
         "count": count,
+        "count_capped": capped,
         "offset": offset,
         "limit": limit,
         "items": [_summary(i) for i in rows],

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,6 +48,7 @@ from .forms import (
     TriageForm,
 )
 from .holidays_calendar import calendar_for
+from .listing import filter_items
 from .models import InboundItem, Petition, Reply, ReplyState, SavedReply
 from .permissions import inbox_staff, visible_items
 from .personal_data import KIND_LABELS, find_personal_data
@@ -139,53 +139,19 @@ def item_list(request: AuthedHttpRequest) -> HttpResponse:
             "q",
         )
     }
-    if filters["red"] in NetworkKind.values:
-        items = items.filter(network=filters["red"])
-    elif filters["red"] == "manual":
-        items = items.filter(channel__isnull=True)
-    if filters["estado"] in ItemState.values:
-        items = items.filter(state=filters["estado"])
-    elif filters["estado"] == "unanswered":
-        items = items.filter(responded_at__isnull=True).exclude(
-            state=ItemState.NOT_APPLICABLE
-        )
-    if filters["asignado"] == "yo":
-        items = items.filter(assignee=user)
-    elif filters["asignado"] == "nadie":
-        items = items.filter(assignee__isnull=True)
-    elif filters["asignado"].isdigit():
-        items = items.filter(assignee_id=int(filters["asignado"]))
-    if filters["tipo"] in ItemKind.values:
-        items = items.filter(kind=filters["tipo"])
-    if filters["tipologia"] in Typology.values:
-        items = items.filter(typology=filters["tipologia"])
-    if filters["vencidas"] == "1":
-        # Overdue petitions by id (few, from the petitions' own index), or an
-        # item past its first-response target with no petition (the partial
-        # index of unanswered items): no join over millions of rows.
-        overdue = Petition.objects.filter(
-            organization_id=user.organization_id,
-            state=PetitionState.OPEN,
-            due_date__lt=today,
-        ).values_list("item_id", flat=True)
-        items = items.filter(
-            Q(pk__in=list(overdue))
-            | Q(responded_at__isnull=True, first_response_due__lt=now)
-            & ~Q(state__in=(ItemState.NOT_APPLICABLE, ItemState.PETITION))
-        )
-    if filters["radicado"] == "sin":
-        # Only open petitions lack one (closing requires it, PET-03): few ids.
-        missing = Petition.objects.filter(
-            organization_id=user.organization_id, radicado=""
-        ).values_list("item_id", flat=True)
-        items = items.filter(pk__in=list(missing))
-    if filters["q"]:
-        items = items.filter(
-            Q(text__icontains=filters["q"])
-            | Q(author_handle__icontains=filters["q"])
-            | Q(petition__number__icontains=filters["q"])
-            | Q(petition__radicado__icontains=filters["q"])
-        )
+    items = filter_items(
+        items,
+        user,
+        network=filters["red"],
+        state=filters["estado"],
+        assignee=filters["asignado"],
+        kind=filters["tipo"],
+        typology=filters["tipologia"],
+        overdue=filters["vencidas"] == "1",
+        without_radicado=filters["radicado"] == "sin",
+        text=filters["q"],
+        now=now,
+    )
     # No total: a large entity's Bandeja holds millions (issue 6); the count
     # stops at the end of the page asked for.
     page = paginate_capped(request, items.order_by("-received_at", "-pk"))

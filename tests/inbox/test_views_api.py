@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
@@ -287,3 +288,23 @@ def test_the_demo_fills_the_bandeja(db: object) -> None:
     client.force_login(writer)
     page = client.get(reverse("inbox:item_list")).content.decode()
     assert "@carlos.reasent" in page and "del término" in page
+
+
+def test_api_list_filters_like_the_page_and_caps_its_count(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pregonero.api import inbox as api_inbox
+
+    receive(world.fb, text="uno")
+    receive(world.fb, text="dos")
+    receive(world.x, text="tres", kind="mention")
+    petition(world, "complaint")
+    writer = api(world, world.writer)
+    listed = writer.get("/api/v1/inbox/items").json()
+    assert listed["count"] == 4 and listed["count_capped"] is False
+    assert writer.get("/api/v1/inbox/items?network=x").json()["count"] == 1
+    assert writer.get("/api/v1/inbox/items?without_radicado=true").json()["count"] == 1
+    monkeypatch.setattr(api_inbox, "COUNT_CAP", 2)
+    capped = writer.get("/api/v1/inbox/items?limit=3").json()
+    assert capped["count"] == 2 and capped["count_capped"] is True
+    assert len(capped["items"]) == 3  # the page itself is not cut
