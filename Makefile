@@ -10,7 +10,7 @@ SANDBOX_PORT ?= 8001
 # Test workers for pytest-xdist ("auto" = one per CPU).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench bench-publishing bench-analytics bench-imports bench-checks install clean messages
+.PHONY: run test lint typecheck test-sqlite test-postgres bench bench-publishing bench-analytics bench-imports bench-checks bench-inbox install clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@if [ ! -x $(PY) ]; then \
@@ -72,6 +72,10 @@ bench-analytics: install
 ## make bench-imports: importing a 200,000-row export, and hostile files refused.
 bench-imports: install
 	$(PY) benchmarks/imports.py $(BENCH_ARGS)
+
+## make bench-inbox: the Bandeja in a crisis (50,000 items in an hour) and with 2 million items (PostgreSQL).
+bench-inbox: install
+	$(PY) benchmarks/inbox.py $(BENCH_ARGS)
 
 ## make bench-checks: the Spanish text checker on a 2,000-word note and a 280-character post.
 bench-checks: install

@@ -1,7 +1,7 @@
 """Reading comments, mentions and messages from the networks (issue 6).
 
 Every active, connected channel whose adapter reads inbound items
-(``inbound_kinds``) is read every ``PREGONERO_INBOX_POLL_MINUTES`` (5 by
+(``inbound_kinds``) is read every ``PREGONERO_INBOX_POLL_MINUTES`` (1 by
 default) by the scheduler's hook ``ingest_due``, which hands it to a worker.
 A channel where citizens are writing now (a reading stored something new in
 the last ``PREGONERO_INBOX_ACTIVE_MINUTES``, 15) is read every
