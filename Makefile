@@ -28,6 +28,7 @@ install: $(VENV)/.installed
 run: install
 	@if [ "$(TRAINING)" = "1" ]; then \
 		PREGONERO_SANDBOX_URL=$${PREGONERO_SANDBOX_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
+		PREGONERO_SANDBOX_STREAM=$${PREGONERO_SANDBOX_STREAM-rate=0.02} \
 		$(VENV)/bin/pregonero serve --port $(PORT); \
 	else \
 		$(VENV)/bin/pregonero serve --port $(PORT); \
