@@ -62,3 +62,36 @@ def mark_and_enqueue(
             continue
         queued += 1
     return queued
+
+
+# Finished background tasks are kept this long (to look into a failure), then
+# deleted: they are the queue's bookkeeping, not records — each publication,
+# reply and reading keeps its own attempts and audit events.
+KEEP_SUCCESSFUL = datetime.timedelta(days=2)
+KEEP_FAILED = datetime.timedelta(days=30)
+
+
+def prune_task_results(
+    now: datetime.datetime | None = None, *, batch: int = 5000, limit: int = 50_000
+) -> int:
+    """Delete finished task rows past their keeping time, in batches; how many.
+
+    A busy Bandeja queues a reading every few seconds per channel (issue 6):
+    without this the queue's table grows by hundreds of thousands of rows a
+    day."""
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    old = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_SUCCESSFUL)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - KEEP_FAILED)
+    )
+    deleted = 0
+    while deleted < limit:
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return deleted

@@ -31,6 +31,7 @@ from pregonero.inbox.ingest import ingest_due, seconds_until_next_reading
 from pregonero.inbox.reply_actions import dispatch_replies
 from pregonero.inbox.retention import anonymise_expired
 from pregonero.lib.db import analyze_sqlite
+from pregonero.lib.tasks import prune_task_results
 from pregonero.mailbox.actions import poll_due
 from pregonero.publishing.actions import (
     beat,
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 
 ANALYZE_EVERY = datetime.timedelta(hours=24)
+PRUNE_EVERY = datetime.timedelta(hours=1)
 # Petition terms run in whole business days: a pass every few minutes is plenty.
 PETITION_ALERTS_EVERY = datetime.timedelta(minutes=5)
 # Retention periods run in months (DAT-01): once an hour is plenty.
@@ -70,12 +72,22 @@ def upkeep() -> dict[str, int]:
         "mailbox": poll_due(),
         "replies": dispatch_replies(),
         "anonymised": _anonymise_if_due(),
+        "task_results_pruned": _prune_if_due(),
     }
 
 
 def tick() -> dict[str, int]:
     """One full pass: due publications and channel readings, then the upkeep."""
     return {"publications": dispatch_due(), "inbox": ingest_due(), **upkeep()}
+
+
+def _prune_if_due() -> int:
+    """Finished background tasks past their keeping time, once an hour."""
+    last = Heartbeat.objects.filter(name="maintenance:prune_tasks").first()
+    if last is not None and timezone.now() - last.seen_at < PRUNE_EVERY:
+        return 0
+    beat("maintenance:prune_tasks", "maintenance")
+    return prune_task_results()
 
 
 def _analyze_if_due() -> bool:
