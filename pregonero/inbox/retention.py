@@ -212,12 +212,28 @@ def _anonymise_item(
 
 def _anonymise_email(item: InboundItem) -> int:
     """The mailbox's log of the e-mail that became the item keeps its sender and
-    subject: they go too (the stored .eml stays with Gestión Documental)."""
-    from pregonero.mailbox.models import ProcessedMessage
+    subject, and the stored .eml and attachments hold the whole message: the
+    log is cleared and the files deleted once the transaction commits (the
+    rows stay, with their size and SHA-256, as the trace of what was kept)."""
+    from pregonero.mailbox.models import MessageAttachment, ProcessedMessage
 
-    return ProcessedMessage.objects.filter(item=item).update(
+    updated = ProcessedMessage.objects.filter(item=item).update(
         sender=ANONYMISED, subject=ANONYMISED
     )
+    stored = list(MessageAttachment.objects.filter(message__item=item).exclude(file=""))
+    if stored:
+        storage = stored[0].file.storage
+        names = [f.file.name for f in stored if f.file.name]
+        MessageAttachment.objects.filter(pk__in=[f.pk for f in stored]).update(
+            file="", original_name=ANONYMISED
+        )
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
+    return updated
 
 
 def anonymise_expired(

@@ -10,5 +10,6 @@ urlpatterns = [
     path("exportar/", views.export, name="export"),
     path("canales/<int:pk>/leer/", views.read_now, name="read_now"),
     path("<int:pk>/", views.item_detail, name="item_detail"),
+    path("<int:pk>/correo/<int:file_id>/", views.email_file, name="email_file"),
     path("<int:pk>/<slug:what>/", views.item_post, name="item_post"),
 ]

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from pregonero.core.forms import apply_domain_error
 from pregonero.core.models import Channel, NetworkKind
 from pregonero.core.viewutils import (
     AuthedHttpRequest,
+    download,
     get_for_org,
     paginate_capped,
 )
@@ -269,6 +270,7 @@ def _detail_context(
         "nav": "inbox",
     }
     context["replies"] = _reply_rows(item, manage, bound.get("resolve_reply"))
+    context["email_files"] = _email_files(item)
     if manage and item.channel_id and item.anonymised_at is None:
         reply_form, options = _reply_form(item)
         context["reply_form"] = bound.get("reply") or reply_form
@@ -334,6 +336,35 @@ def _detail_context(
                     initial=version
                 )
     return context
+
+
+def _email_files(item: InboundItem) -> list[Any]:
+    """The e-mail (.eml) and its attachments, for an item read from the
+    institutional mailbox (kept as received; one query)."""
+    if item.kind != ItemKind.EMAIL:
+        return []
+    from pregonero.mailbox.models import MessageAttachment
+
+    return list(
+        MessageAttachment.objects.filter(
+            organization_id=item.organization_id, message__item=item
+        ).order_by("pk")
+    )
+
+
+@login_required
+def email_file(request: AuthedHttpRequest, pk: int, file_id: int) -> FileResponse:
+    """Download one of the item's e-mail files (never inline, never sniffed)."""
+    from pregonero.mailbox.models import MessageAttachment
+
+    _require_view(request.user)
+    item = get_for_org(visible_items(request.user), request, pk=pk)
+    stored = get_for_org(
+        MessageAttachment.objects.filter(message__item=item).exclude(file=""),
+        request,
+        pk=file_id,
+    )
+    return download(stored)
 
 
 @login_required
