@@ -46,6 +46,8 @@ ACTION_LABELS: dict[str, Promise] = {
         "Contenido anonimizado por el plazo de conservación (Ley 1581 de 2012)"
     ),
     "inbox.ingestion.requested": _("Lectura de un canal pedida a mano"),
+    "inbox.saved_reply.created": _("Respuesta guardada creada"),
+    "inbox.saved_reply.updated": _("Respuesta guardada modificada"),
     "inbox.reply.queued": _("Respuesta puesta en cola"),
     "inbox.reply.sent": _("Respuesta enviada por la red"),
     "inbox.reply.unconfirmed": _("La red no confirmó la respuesta"),

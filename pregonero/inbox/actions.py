@@ -25,7 +25,7 @@ from pregonero.core.models import Channel, Dependency, Organization, next_number
 
 from .deadlines import CLARIFICATION_TERM, MAX_EXTENSION_FACTOR, REFERRAL_TERM
 from .holidays_calendar import calendar_for, seed_years, settings_for
-from .models import Conversation, InboundItem, Note, Petition, Triage
+from .models import Conversation, InboundItem, Note, Petition, SavedReply, Triage
 from .workflow import (
     ItemKind,
     ItemState,
@@ -852,3 +852,54 @@ def close(
         },
     )
     return petition
+
+
+# ---------------------------------------------------------------- saved replies
+
+
+@transaction.atomic
+def save_saved_reply(
+    user: User,
+    saved: SavedReply | None,
+    *,
+    title: str,
+    body: str,
+    active: bool = True,
+    lock_version: int | None = None,
+) -> SavedReply:
+    """Create (``saved`` None) or edit a plantilla de respuesta; audited.
+
+    An edit made on a stale page is refused, never written over another's."""
+    require(user, Perm.INBOX_MANAGE)
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("Escriba un título corto para reconocerla.")]
+    if not body.strip():
+        errors["body"] = [_("Escriba el texto de la respuesta.")]
+    if errors:
+        raise ValidationFailed(_("Revise la respuesta guardada."), errors=errors)
+    fields = {"title": title.strip()[:120], "body": body.strip(), "active": active}
+    if saved is None:
+        saved = SavedReply.objects.create(
+            organization_id=user.organization_id, **fields
+        )
+        record(user, "inbox.saved_reply.created", saved, {"title": saved.title})
+        return saved
+    saved = SavedReply.objects.select_for_update().get(
+        pk=saved.pk, organization_id=user.organization_id
+    )
+    if lock_version is not None and lock_version != saved.lock_version:
+        raise ConflictError(
+            _(
+                "Otra persona cambió esta respuesta guardada desde que abrió la "
+                "página. Recárguela y vuelva a hacer su cambio."
+            )
+        )
+    changed = {k: v for k, v in fields.items() if getattr(saved, k) != v}
+    if changed:
+        SavedReply.objects.filter(pk=saved.pk).update(
+            lock_version=F("lock_version") + 1, **changed
+        )
+        saved.refresh_from_db()
+        record(user, "inbox.saved_reply.updated", saved, {"changed": sorted(changed)})
+    return saved

@@ -269,3 +269,21 @@ class ResolveReplyForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Queda en el historial del mensaje."),
     )
+
+
+class SavedReplyForm(StyledFormMixin, forms.Form):
+    """A plantilla: short, in plain language, without personal data."""
+
+    title = forms.CharField(label=_("Título"), max_length=120)
+    body = forms.CharField(
+        label=_("Texto de la respuesta"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Lenguaje claro: frases cortas, lo importante primero, sin siglas sin "
+            "explicar. Nunca datos personales: la respuesta puede ser pública."
+        ),
+    )
+    active = forms.BooleanField(
+        label=_("Activa (se ofrece al responder)"), required=False, initial=True
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

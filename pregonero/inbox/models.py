@@ -336,6 +336,7 @@ class SavedReply(OrgScopedModel):
     title = models.CharField(_("título"), max_length=120)
     body = models.TextField(_("texto"))
     active = models.BooleanField(_("activa"), default=True)
+    lock_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("respuesta guardada")

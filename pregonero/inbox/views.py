@@ -46,6 +46,7 @@ from .forms import (
     ReplyForm,
     ResolveReplyForm,
     RespondedForm,
+    SavedReplyForm,
     TriageForm,
 )
 from .holidays_calendar import calendar_for
@@ -688,3 +689,71 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- saved replies
+
+
+@login_required
+def saved_replies(request: AuthedHttpRequest) -> HttpResponse:
+    """The plantillas de respuesta: everyone in the Bandeja reads them, those
+    who attend it write and edit them."""
+    _require_view(request.user)
+    rows = SavedReply.objects.for_org(request.user.organization_id).order_by(
+        "-active", "title"
+    )
+    return render(
+        request,
+        "inbox/saved_replies.html",
+        {
+            "rows": rows,
+            "can_manage": has_perm(request.user, Perm.INBOX_MANAGE),
+            "nav": "inbox",
+        },
+    )
+
+
+@login_required
+def saved_reply_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    if not has_perm(user, Perm.INBOX_MANAGE):
+        raise PermissionDenied
+    saved = (
+        get_for_org(SavedReply.objects.for_org(user.organization_id), request, pk=pk)
+        if pk is not None
+        else None
+    )
+    initial = (
+        {
+            "title": saved.title,
+            "body": saved.body,
+            "active": saved.active,
+            "lock_version": saved.lock_version,
+        }
+        if saved
+        else {"active": True}
+    )
+    form = SavedReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.save_saved_reply(
+                user,
+                saved,
+                title=data["title"],
+                body=data["body"],
+                active=data["active"],
+                lock_version=data["lock_version"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Respuesta guardada."))
+            return redirect("inbox:saved_replies")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "inbox/saved_reply_form.html",
+        {"form": form, "saved": saved, "nav": "inbox"},
+        status=status,
+    )
