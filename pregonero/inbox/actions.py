@@ -125,11 +125,17 @@ def receive_item(
         raise ValidationFailed(_("Tipo de mensaje desconocido."))
     if timezone.is_naive(received_at):
         raise ValidationFailed(_("La hora de recibo debe incluir la zona horaria."))
-    existing = InboundItem.objects.filter(
-        organization_id=channel.organization_id,
-        channel=channel,
-        platform_id=platform_id,
-    ).first()
+    # No ORDER BY: the unique index (organization, channel, platform id) finds
+    # it; the model's default order would walk the items by date instead.
+    existing = (
+        InboundItem.objects.filter(
+            organization_id=channel.organization_id,
+            channel=channel,
+            platform_id=platform_id[:200],
+        )
+        .order_by()
+        .first()
+    )
     if existing is not None:
         return existing, False
     conversation = _conversation(

@@ -46,7 +46,7 @@ from pregonero.publishing.models import ChannelConnection, ConnectionStatus
 from pregonero.publishing.networks import adapter_class, adapter_for
 
 from .actions import receive_item
-from .models import IngestState
+from .models import InboundItem, IngestState
 
 logger = logging.getLogger(__name__)
 
@@ -217,8 +217,21 @@ def _store(
 ) -> int:
     """Store the batch, then advance the cursor, in one transaction."""
     stored = 0
+    # Networks read by time window hand back what was already stored: those
+    # are recognised in one query, not one per entry.
+    known = set(
+        InboundItem.objects.filter(
+            organization_id=channel.organization_id,
+            channel=channel,
+            platform_id__in=[e.platform_id[:200] for e in page.entries],
+        )
+        .order_by()
+        .values_list("platform_id", flat=True)
+    )
     with transaction.atomic():
         for entry in page.entries:
+            if entry.platform_id[:200] in known:
+                continue
             _item, created = receive_item(
                 channel,
                 entry.kind,
