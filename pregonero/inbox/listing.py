@@ -2,9 +2,9 @@
 
 Written for a table of millions (issue 6: p95 ≤ 100 ms with 2 million items,
 ``make bench-inbox``): each filter has an index that keeps the newest first
-(``InboundItem.Meta.indexes``), and the two that concern petitions pick the
-few petitions' item ids from the petitions' table instead of joining every
-item to it.
+(``InboundItem.Meta.indexes``), and the overdue filter picks the few overdue
+petitions' item ids from the petitions' table instead of joining every item to
+it (measured: the join walked all 2 million items).
 """
 
 from __future__ import annotations
@@ -78,11 +78,9 @@ def filter_items[Items: QuerySet[InboundItem]](
             & ~Q(state__in=(ItemState.NOT_APPLICABLE, ItemState.PETITION))
         )
     if without_radicado:
-        # Only open petitions lack one (closing requires it, PET-03): few ids.
-        missing = Petition.objects.filter(
-            organization_id=user.organization_id, radicado=""
-        ).values_list("item_id", flat=True)
-        items = items.filter(pk__in=list(missing))
+        # Only open petitions lack one (closing requires it, PET-03); they are
+        # recent, so walking the items newest first finds them soon.
+        items = items.filter(petition__isnull=False, petition__radicado="")
     if text:
         items = items.filter(
             Q(text__icontains=text)
