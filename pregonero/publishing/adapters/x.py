@@ -651,13 +651,15 @@ class XAdapter(Adapter):
             headers=self._auth(),
             json=payload,
         )
+        return self._receipt(
+            response, _("X no devolvió el identificador de la publicación.")
+        )
+
+    def _receipt(self, response: httpx.Response, missing: str) -> Receipt:
+        """The created post's receipt; no id means the outcome is unknown."""
         tweet_id = str(_body(response).get("data", {}).get("id", ""))
         if not tweet_id:
-            raise AdapterError(
-                _("X no devolvió el identificador de la publicación."),
-                outcome_unknown=True,
-                code="no_id",
-            )
+            raise AdapterError(missing, outcome_unknown=True, code="no_id")
         return Receipt(
             platform_id=tweet_id,
             permalink=self.permalink(tweet_id),
@@ -823,17 +825,8 @@ class XAdapter(Adapter):
                 "reply": {"in_reply_to_tweet_id": reply.in_reply_to},
             },
         )
-        tweet_id = str(_body(response).get("data", {}).get("id", ""))
-        if not tweet_id:
-            raise AdapterError(
-                _("X no devolvió el identificador de la respuesta."),
-                outcome_unknown=True,
-                code="no_id",
-            )
-        return Receipt(
-            platform_id=tweet_id,
-            permalink=self.permalink(tweet_id),
-            published_at=datetime.datetime.now(datetime.UTC),
+        return self._receipt(
+            response, _("X no devolvió el identificador de la respuesta.")
         )
 
     def find_reply(
