@@ -399,11 +399,18 @@ class BlueskyAdapter(Adapter):
         return issues
 
     def publish(self, post: OutboundPost) -> Receipt:
-        rkey = rkey_for(post.idempotency_key)
+        return self._write_once(
+            rkey_for(post.idempotency_key), lambda: self._record(post)
+        )
+
+    def _write_once(self, rkey: str, build: Callable[[], dict[str, Any]]) -> Receipt:
+        """The post record at ``rkey``, written only if absent: a retry (or a
+        second worker) finds the first one instead of posting twice. ``build``
+        runs only when the record is not there yet (it may upload images)."""
         existing = self._get_record(rkey)
         if existing is not None:
             return self._receipt(rkey, existing)
-        record = self._record(post)
+        record = build()
         try:
             self.http.request(
                 "POST",
@@ -752,36 +759,15 @@ class BlueskyAdapter(Adapter):
             raise ContentRejected(
                 str(self.private_reply_unavailable), code="private_unavailable"
             )
-        rkey = rkey_for(reply.idempotency_key)
-        existing = self._get_record(rkey)
-        if existing is not None:
-            return self._receipt(rkey, existing)
-        record = self._record(
-            OutboundPost(text=reply.text, idempotency_key=reply.idempotency_key)
-        )
-        record["reply"] = self._reply_refs(reply.in_reply_to)
-        try:
-            self.http.request(
-                "POST",
-                self._xrpc("com.atproto.repo.putRecord"),
-                creates=True,
-                error_mapper=self._error,
-                headers=self._auth(),
-                json={
-                    "repo": self._repo(),
-                    "collection": POST_COLLECTION,
-                    "rkey": rkey,
-                    "validate": True,
-                    "record": record,
-                    "swapRecord": None,  # only if absent
-                },
+
+        def build() -> dict[str, Any]:
+            record = self._record(
+                OutboundPost(text=reply.text, idempotency_key=reply.idempotency_key)
             )
-        except Duplicate:
-            existing = self._get_record(rkey)
-            if existing is None:
-                raise
-            return self._receipt(rkey, existing)
-        return self._receipt(rkey, record)
+            record["reply"] = self._reply_refs(reply.in_reply_to)
+            return record
+
+        return self._write_once(rkey_for(reply.idempotency_key), build)
 
     def find_reply(
         self, reply: OutboundReply, since: datetime.datetime
